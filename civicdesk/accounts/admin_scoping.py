@@ -1,0 +1,78 @@
+"""Django admin limited to the organisations a technical or content admin manages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from modeltranslation.admin import TranslationAdmin
+
+from civicdesk.accounts.models import Role
+from civicdesk.accounts.permissions import access_for
+
+
+def managed_organization_ids(request: HttpRequest, roles: tuple[str, ...]) -> frozenset[int] | None:
+    """None means every organisation (superuser)."""
+    access = access_for(request.user)
+    if access.is_superuser:
+        return None
+    return access.organizations_with_role(*roles)
+
+
+class OrganizationScopedAdminMixin:
+    """Rows and choices restricted to the admin's organisations; `organization_path` reaches the tenant."""
+
+    organization_path = "organization"
+    admin_roles: tuple[str, ...] = (Role.TECHNICAL_ADMIN,)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        qs = super().get_queryset(request)  # type: ignore[misc]
+        orgs = managed_organization_ids(request, self.admin_roles)
+        if orgs is None:
+            return qs
+        return qs.filter(**{f"{self.organization_path}__in": orgs})
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+        orgs = managed_organization_ids(request, self.admin_roles)
+        if orgs is not None and formfield is not None and hasattr(formfield, "queryset"):
+            model = formfield.queryset.model
+            if model._meta.label == "organizations.Organization":
+                formfield.queryset = formfield.queryset.filter(pk__in=orgs)
+            elif any(f.name == "organization" for f in model._meta.fields):
+                formfield.queryset = formfield.queryset.filter(organization__in=orgs)
+        return formfield
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        formfield = super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
+        orgs = managed_organization_ids(request, self.admin_roles)
+        if orgs is not None and formfield is not None and hasattr(formfield, "queryset"):
+            model = formfield.queryset.model
+            if any(f.name == "organization" for f in model._meta.fields):
+                formfield.queryset = formfield.queryset.filter(organization__in=orgs)
+        return formfield
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return managed_organization_ids(request, self.admin_roles) != frozenset()
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return self.has_module_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request)
+
+
+class ScopedAdmin(OrganizationScopedAdminMixin, admin.ModelAdmin):
+    pass
+
+
+class ScopedTranslationAdmin(OrganizationScopedAdminMixin, TranslationAdmin):
+    pass

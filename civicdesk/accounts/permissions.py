@@ -1,0 +1,106 @@
+"""The permission resolver: what a user is, per organisation, loaded once per request.
+
+Every app's policy (`<app>/permissions.py`) asks this module about roles and groups rather
+than querying memberships itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from civicdesk.accounts.models import GroupMembership, Membership, Role, User
+from civicdesk.organizations.models import ServiceGroup
+
+HANDLING_ROLES = frozenset({Role.SERVICE_ADVISOR, Role.EXPERT, Role.EXTERNAL_PARTNER})
+# Roles that may read every (non-special) case of their organisation without acting on it.
+ORGANIZATION_READ_ROLES = frozenset({Role.SERVICE_ADVISOR, Role.TECHNICAL_ADMIN, Role.CONTENT_ADMIN, Role.REPORTER})
+
+
+@dataclass(frozen=True)
+class UserAccess:
+    user_id: int | None
+    is_superuser: bool = False
+    roles: dict[int, frozenset[str]] = field(default_factory=dict)
+    group_ids: frozenset[int] = frozenset()
+    group_organization: dict[int, int] = field(default_factory=dict)
+    viewer_area_ids: dict[int, frozenset[int]] = field(default_factory=dict)
+
+    @property
+    def organization_ids(self) -> frozenset[int]:
+        return frozenset(self.roles)
+
+    def has_role(self, organization_id: int, *roles: str) -> bool:
+        return bool(self.roles.get(organization_id, frozenset()) & set(roles))
+
+    def organizations_with_role(self, *roles: str) -> frozenset[int]:
+        return frozenset(org for org, held in self.roles.items() if held & set(roles))
+
+    def groups_in(self, organization_id: int) -> frozenset[int]:
+        return frozenset(g for g in self.group_ids if self.group_organization.get(g) == organization_id)
+
+    def can_handle_in(self, organization_id: int) -> bool:
+        return self.is_superuser or self.has_role(organization_id, *HANDLING_ROLES)
+
+
+ANONYMOUS_ACCESS = UserAccess(user_id=None)
+
+
+def access_for(user: Any) -> UserAccess:
+    """The user's roles, groups and areas; computed once and cached on the user object."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return ANONYMOUS_ACCESS
+    cached = getattr(user, "_civicdesk_access", None)
+    if cached is not None:
+        return cached
+    roles: dict[int, set[str]] = {}
+    viewer_areas: dict[int, set[int]] = {}
+    memberships = Membership.objects.filter(user=user, organization__is_active=True).prefetch_related("areas")
+    for membership in memberships:
+        roles.setdefault(membership.organization_id, set()).add(membership.role)
+        if membership.role == Role.VIEWER:
+            viewer_areas.setdefault(membership.organization_id, set()).update(a.pk for a in membership.areas.all())
+    group_rows = GroupMembership.objects.filter(
+        user=user, service_group__is_active=True, service_group__organization_id__in=list(roles)
+    ).values_list("service_group_id", "service_group__organization_id")
+    access = UserAccess(
+        user_id=user.pk,
+        is_superuser=bool(user.is_superuser),
+        roles={org: frozenset(r) for org, r in roles.items()},
+        group_ids=frozenset(g for g, _ in group_rows),
+        group_organization=dict(group_rows),
+        viewer_area_ids={org: frozenset(a) for org, a in viewer_areas.items()},
+    )
+    user._civicdesk_access = access
+    return access
+
+
+def access_forget(user: User) -> None:
+    """Drop the cached access after memberships change within the same request or test."""
+    if hasattr(user, "_civicdesk_access"):
+        del user._civicdesk_access
+
+
+def can_manage_organization(user: Any, organization_id: int) -> bool:
+    access = access_for(user)
+    return access.is_superuser or access.has_role(organization_id, Role.TECHNICAL_ADMIN)
+
+
+def can_configure_organization(user: Any, organization_id: int) -> bool:
+    """Content configuration: categories, case types, groups' settings."""
+    access = access_for(user)
+    return access.is_superuser or access.has_role(organization_id, Role.TECHNICAL_ADMIN, Role.CONTENT_ADMIN)
+
+
+def can_read_audit_log(user: Any, organization_id: int | None) -> bool:
+    access = access_for(user)
+    if access.is_superuser:
+        return True
+    return organization_id is not None and access.has_role(organization_id, Role.TECHNICAL_ADMIN)
+
+
+def service_groups_visible_to(user: Any) -> Any:
+    access = access_for(user)
+    if access.is_superuser:
+        return ServiceGroup.objects.all()
+    return ServiceGroup.objects.filter(organization_id__in=access.organization_ids)

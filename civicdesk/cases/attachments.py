@@ -1,0 +1,117 @@
+"""Attachment validation: by content (magic numbers), size-limited, images re-encoded without EXIF."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+
+import filetype
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from civicdesk.core.errors import InvalidInputError
+
+IMAGE_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP", "image/gif": "GIF"}
+DOCUMENT_TYPES = {
+    "application/pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "application/vnd.oasis.opendocument.text",
+    "application/vnd.oasis.opendocument.spreadsheet",
+    "application/msword",
+    "application/vnd.ms-excel",
+}
+TEXT_TYPE = "text/plain"
+SNIFF_BYTES = 8192
+
+
+@dataclass(frozen=True)
+class ValidatedFile:
+    content: ContentFile
+    original_name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+def _safe_name(name: str) -> str:
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip().replace("\x00", "")
+    return base[:255] or "attachment"
+
+
+def _looks_like_text(data: bytes) -> bool:
+    if b"\x00" in data:
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            data.decode("cp1252")
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+def _strip_image(data: bytes, content_type: str) -> bytes:
+    Image.MAX_IMAGE_PIXELS = settings.ATTACHMENT_IMAGE_MAX_PIXELS
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            if content_type == "image/gif" and getattr(image, "is_animated", False):
+                # Animated GIFs carry no EXIF; keep the frames as they are.
+                return data
+            image = ImageOps.exif_transpose(image)
+            out = io.BytesIO()
+            fmt = IMAGE_TYPES[content_type]
+            if fmt == "JPEG" and image.mode not in ("RGB", "L"):
+                image = image.convert("RGB")
+            # Re-encoding without passing exif/icc info drops GPS position and camera data.
+            image.save(out, format=fmt, quality=90) if fmt in ("JPEG", "WEBP") else image.save(out, format=fmt)
+            return out.getvalue()
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError, ValueError) as exc:
+        raise InvalidInputError(_("The image file is damaged or too large."), field="file") from exc
+
+
+def attachment_validate(uploaded: UploadedFile | ContentFile, *, name: str | None = None) -> ValidatedFile:
+    """Check size and real type of an upload; return cleaned content ready to store.
+
+    The name's extension is never trusted: the type comes from the bytes.
+    """
+    size = uploaded.size or 0
+    if size > settings.ATTACHMENT_MAX_BYTES:
+        raise InvalidInputError(
+            _("The file is too large (at most %(limit)d MB).") % {"limit": settings.ATTACHMENT_MAX_BYTES // 2**20},
+            field="file",
+        )
+    if size == 0:
+        raise InvalidInputError(_("The file is empty."), field="file")
+    uploaded.seek(0)
+    data = uploaded.read(settings.ATTACHMENT_MAX_BYTES + 1)
+    if len(data) > settings.ATTACHMENT_MAX_BYTES:
+        raise InvalidInputError(_("The file is too large."), field="file")
+    kind = filetype.guess(data[:SNIFF_BYTES])
+    content_type = kind.mime if kind else (TEXT_TYPE if _looks_like_text(data[:SNIFF_BYTES]) else "")
+    if content_type == "application/zip":
+        content_type = ""
+    if content_type in IMAGE_TYPES:
+        data = _strip_image(data, content_type)
+    elif content_type not in DOCUMENT_TYPES and content_type != TEXT_TYPE:
+        raise InvalidInputError(
+            _("This type of file is not accepted. Send images (JPEG, PNG, WebP, GIF), PDF, office documents "
+              "or plain text."),
+            field="file",
+        )
+    original_name = _safe_name(name or getattr(uploaded, "name", "") or "attachment")
+    return ValidatedFile(
+        content=ContentFile(data),
+        original_name=original_name,
+        content_type=content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )

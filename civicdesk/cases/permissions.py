@@ -1,0 +1,179 @@
+"""The permission policy for cases: who may see a case and who may do what to it.
+
+Every lookup of a case from a request goes through `cases_visible_to`; every action asks
+one `can_<verb>_case` function. The rules (see docs/subsystems/permissions.md):
+
+* service advisors see and handle every case of their organisation (R5);
+* technical and content admins and reporters read every case of their organisation;
+* experts see their groups' cases, cases they handle, and cases shared with them or their groups
+  (comment requests, send-for-information, cases their group forwarded on); they handle their
+  groups' cases and those assigned to them;
+* viewers read the cases of their areas; internal customers read the cases they submitted;
+* external partners see and handle only the cases assigned to them or to their partner group;
+* a case holding special categories of personal data is visible only to members of the groups
+  named on its case type — whatever the role.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q
+
+from civicdesk.accounts.models import Role
+from civicdesk.accounts.permissions import ORGANIZATION_READ_ROLES, UserAccess, access_for
+from civicdesk.cases.models import Case, CaseQuerySet, CaseShare, CaseType, CommentRequest, CommentRequestStatus
+
+PUBLISHING_ROLES = (Role.SERVICE_ADVISOR, Role.EXPERT)
+
+
+def _special_categories_filter(access: UserAccess) -> Q:
+    allowed_types = CaseType.special_data_groups.through.objects.filter(
+        casetype_id=OuterRef("case_type_id"), servicegroup_id__in=access.group_ids
+    )
+    return Q(contains_special_categories=False) | Q(Exists(allowed_types))
+
+
+def cases_visible_to(user: Any) -> CaseQuerySet:
+    """Every case the user may see, as a queryset to filter further."""
+    access = access_for(user)
+    cases: CaseQuerySet = Case.objects.all()
+    if access.is_superuser:
+        return cases
+    if access.user_id is None or not access.roles:
+        return cases.none()
+
+    visible = Q(organization_id__in=access.organizations_with_role(*ORGANIZATION_READ_ROLES))
+    expert_orgs = access.organizations_with_role(Role.EXPERT, Role.EXTERNAL_PARTNER)
+    if expert_orgs:
+        groups = [g for g in access.group_ids if access.group_organization.get(g) in expert_orgs]
+        shares = CaseShare.objects.filter(case_id=OuterRef("pk")).filter(
+            Q(user_id=access.user_id) | Q(service_group_id__in=groups)
+        )
+        visible |= Q(organization_id__in=expert_orgs) & (
+            Q(owner_group_id__in=groups) | Q(handler_id=access.user_id) | Q(Exists(shares))
+        )
+    for organization_id, area_ids in access.viewer_area_ids.items():
+        visible |= Q(organization_id=organization_id, area_id__in=area_ids)
+    internal_orgs = access.organizations_with_role(Role.INTERNAL_CUSTOMER)
+    if internal_orgs:
+        visible |= Q(organization_id__in=internal_orgs, submitted_by_id=access.user_id)
+    return cases.filter(visible).filter(_special_categories_filter(access))
+
+
+def can_view_case(user: Any, case: Case) -> bool:
+    return cases_visible_to(user).filter(pk=case.pk).exists()
+
+
+def _may_see_special(access: UserAccess, case: Case) -> bool:
+    if not case.contains_special_categories or access.is_superuser:
+        return True
+    allowed = set(case.case_type.special_data_groups.values_list("pk", flat=True))
+    return bool(allowed & access.group_ids)
+
+
+def can_handle_case(user: Any, case: Case) -> bool:
+    """Work on the case: reply, note, reclassify, close, reopen, edit.
+
+    Advisors handle every case of their organisation; experts their groups' cases and those
+    assigned to them; partners only those assigned to them or to their partner group.
+    """
+    access = access_for(user)
+    if access.is_superuser:
+        return True
+    org = case.organization_id
+    if not access.can_handle_in(org) or not _may_see_special(access, case):
+        return False
+    if access.has_role(org, Role.SERVICE_ADVISOR):
+        return True
+    if case.handler_id is not None and case.handler_id == access.user_id:
+        return True
+    return case.owner_group_id in access.groups_in(org)
+
+
+def can_take_case(user: Any, case: Case) -> bool:
+    return can_handle_case(user, case)
+
+
+def can_assign_case(user: Any, case: Case) -> bool:
+    """Change the handler or move within the organisation; partners cannot hand cases on."""
+    access = access_for(user)
+    if access.has_role(case.organization_id, Role.EXTERNAL_PARTNER) and not access.has_role(
+        case.organization_id, Role.SERVICE_ADVISOR, Role.EXPERT
+    ):
+        return False
+    return can_handle_case(user, case)
+
+
+can_forward_case = can_assign_case
+can_reclassify_case = can_assign_case
+can_send_case_for_information = can_assign_case
+can_request_comment_on_case = can_assign_case
+can_reply_to_case = can_handle_case
+can_add_note_to_case = can_handle_case
+can_close_case = can_handle_case
+can_reopen_case = can_handle_case
+can_edit_case = can_handle_case
+can_record_message_on_case = can_handle_case
+
+
+def can_publish_case(user: Any, case: Case) -> bool:
+    access = access_for(user)
+    if access.is_superuser:
+        return True
+    return access.has_role(case.organization_id, *PUBLISHING_ROLES) and can_assign_case(user, case)
+
+
+can_unpublish_case = can_publish_case
+
+
+def can_link_cases(user: Any, case: Case, other: Case) -> bool:
+    return (
+        case.organization_id == other.organization_id
+        and can_assign_case(user, case)
+        and can_view_case(user, other)
+    )
+
+
+def can_merge_cases(user: Any, source: Case, target: Case) -> bool:
+    return (
+        source.organization_id == target.organization_id
+        and can_assign_case(user, source)
+        and can_assign_case(user, target)
+    )
+
+
+def can_answer_comment_request(user: Any, comment_request: CommentRequest) -> bool:
+    access = access_for(user)
+    if comment_request.status != CommentRequestStatus.PENDING or access.user_id is None:
+        return False
+    if not access.has_role(comment_request.case.organization_id, Role.SERVICE_ADVISOR, Role.EXPERT,
+                           Role.EXTERNAL_PARTNER) and not access.is_superuser:
+        return False
+    if comment_request.requested_from_user_id == access.user_id:
+        return True
+    return comment_request.requested_from_group_id in access.group_ids
+
+
+def can_view_attachment(user: Any, case: Case) -> bool:
+    return can_view_case(user, case)
+
+
+def can_view_queue(user: Any, service_group: Any) -> bool:
+    """See a group's whole work queue: its members and the organisation's advisors."""
+    access = access_for(user)
+    if access.is_superuser:
+        return True
+    org = service_group.organization_id
+    if access.has_role(org, *ORGANIZATION_READ_ROLES):
+        return True
+    return service_group.pk in access.group_ids and access.has_role(org, Role.EXPERT, Role.EXTERNAL_PARTNER)
+
+
+def live_channel_groups_for(user: Any) -> list[str]:
+    from civicdesk.core.realtime import organization_group_name, service_group_channel_name
+
+    access = access_for(user)
+    names = [service_group_channel_name(g) for g in access.group_ids]
+    names += [organization_group_name(o) for o in access.organizations_with_role(Role.SERVICE_ADVISOR)]
+    return names

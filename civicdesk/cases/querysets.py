@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import models
+
+if TYPE_CHECKING:
+    from civicdesk.cases.models import Case  # noqa: F401
+
+
+class CaseQuerySet(models.QuerySet["Case"]):
+    def open(self) -> CaseQuerySet:
+        # Written as exclude(status=closed) so PostgreSQL can use the partial queue indexes.
+        return self.exclude(status="closed")
+
+    def closed(self) -> CaseQuerySet:
+        return self.filter(status="closed")
+
+    def overdue(self, now: object) -> CaseQuerySet:
+        return self.open().filter(due_at__lt=now)
+
+    def for_list(self) -> CaseQuerySet:
+        """What a list row shows: group, handler, type and area in the same query; categories prefetched."""
+        return self.select_related("owner_group", "handler", "case_type", "area").prefetch_related("categories")

@@ -1,0 +1,324 @@
+"""Reads of cases for pages and APIs. Every function starts from the permission policy.
+
+Each selector states how many queries it makes; tests assert those counts so that list pages
+stay constant-time in the number of rows shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchQuery
+from django.db import connection
+from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from civicdesk.accounts.permissions import access_for
+from civicdesk.cases.models import (
+    Attachment,
+    Case,
+    CaseLink,
+    CaseQuerySet,
+    CommentRequest,
+    CommentRequestStatus,
+    Status,
+    TimelineEntry,
+)
+from civicdesk.cases.permissions import _special_categories_filter, can_view_queue, cases_visible_to
+from civicdesk.core.errors import InvalidInputError, NotFoundError
+from civicdesk.organizations.models import ServiceGroup
+
+REFERENCE_RE = re.compile(r"^\s*(\d{4})-(\d{1,6})\s*$")
+SORTS = {
+    "last_activity": ("-last_activity_at", "-id"),
+    "due": ("due_at", "id"),
+    "created": ("-created_at", "-id"),
+    "priority": ("-priority", "-last_activity_at", "-id"),
+}
+QUEUE_FILTERS = ("open", "new", "waiting", "overdue", "closed", "all")
+MAX_PAGE = 10_000
+
+
+@dataclass(frozen=True)
+class CasePage:
+    cases: list[Case]
+    page: int
+    page_size: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.page_size))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+
+def _page_number(page: Any) -> int:
+    try:
+        number = int(page)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInputError(_("The page number is not valid."), field="page") from exc
+    if number < 1 or number > MAX_PAGE:
+        raise InvalidInputError(_("The page number is not valid."), field="page")
+    return number
+
+
+def case_get_for_user(*, user: Any, reference: str, organization_id: int | None = None) -> Case:
+    """The case with this reference that the user may see; NotFoundError otherwise (1 query).
+
+    The reference of a case merged into another still finds the merged case itself, whose
+    page says where its history went.
+    """
+    match = REFERENCE_RE.match(reference or "")
+    if not match:
+        raise NotFoundError()
+    normalised = f"{match.group(1)}-{int(match.group(2)):06d}"
+    cases = cases_visible_to(user).filter(reference=normalised)
+    if organization_id is not None:
+        cases = cases.filter(organization_id=organization_id)
+    found = list(cases.select_related("organization", "case_type", "owner_group", "handler", "area", "merged_into")[:2])
+    if len(found) != 1:
+        # Two organisations with the same number and no organisation given: ambiguous, treat as missing.
+        raise NotFoundError()
+    return found[0]
+
+
+def case_get_by_id_for_user(*, user: Any, case_id: Any) -> Case:
+    try:
+        pk = int(case_id)
+    except (TypeError, ValueError) as exc:
+        raise NotFoundError() from exc
+    case = cases_visible_to(user).filter(pk=pk).select_related(
+        "organization", "case_type", "owner_group", "handler", "area", "merged_into"
+    ).first()
+    if case is None:
+        raise NotFoundError()
+    return case
+
+
+@dataclass(frozen=True)
+class CaseDetail:
+    case: Case
+    timeline: list[TimelineEntry]
+    attachments: list[Attachment]
+    comment_requests: list[CommentRequest]
+    links: list[tuple[str, Case]]
+    categories: list[Any]
+
+
+def case_detail(*, case: Case) -> CaseDetail:
+    """Everything a case page shows besides the case row itself (5 queries)."""
+    timeline = list(
+        TimelineEntry.objects.filter(case=case)
+        .select_related("actor")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.only("id", "entry_id", "original_name",
+                                                                                  "content_type", "size")))
+        .order_by("created_at", "id")
+    )
+    attachments = [a for entry in timeline for a in entry.attachments.all()]
+    loose = list(Attachment.objects.filter(case=case, entry__isnull=True))
+    comment_requests = list(
+        CommentRequest.objects.filter(case=case).select_related("requested_from_user", "requested_from_group",
+                                                                "requested_by")
+    )
+    links = [
+        (link.kind, link.to_case if link.from_case_id == case.pk else link.from_case)
+        for link in CaseLink.objects.filter(Q(from_case=case) | Q(to_case=case)).select_related("from_case", "to_case")
+    ]
+    categories = list(case.categories.order_by("-case_categories__is_primary", "name"))
+    return CaseDetail(case=case, timeline=timeline, attachments=attachments + loose,
+                      comment_requests=comment_requests, links=links, categories=categories)
+
+
+def _apply_queue_filter(cases: CaseQuerySet, status_filter: str, now: dt.datetime) -> CaseQuerySet:
+    if status_filter == "open":
+        return cases.open()
+    if status_filter == "new":
+        return cases.filter(status=Status.NEW)
+    if status_filter == "waiting":
+        return cases.filter(status=Status.WAITING)
+    if status_filter == "overdue":
+        return cases.overdue(now)
+    if status_filter == "closed":
+        return cases.closed()
+    return cases
+
+
+def cases_in_queue(
+    *,
+    user: Any,
+    service_group: ServiceGroup,
+    status_filter: str = "open",
+    sort: str = "last_activity",
+    page: Any = 1,
+    page_size: int | None = None,
+) -> CasePage:
+    """A page of a group's work queue (2 queries + 1 for categories).
+
+    Members of the group and the organisation's advisors see the whole queue; special-category
+    cases appear only to those allowed to see them.
+    """
+    if not can_view_queue(user, service_group):
+        raise NotFoundError()
+    if status_filter not in QUEUE_FILTERS or sort not in SORTS:
+        raise InvalidInputError(_("Unknown filter or sort order."), field="filter")
+    number = _page_number(page)
+    size = page_size or settings.CASES_PAGE_SIZE
+    access = access_for(user)
+    cases = Case.objects.filter(owner_group=service_group)
+    if not access.is_superuser:
+        cases = cases.filter(_special_categories_filter(access))
+    cases = _apply_queue_filter(cases, status_filter, timezone.now())
+    total = cases.count()
+    offset = (number - 1) * size
+    rows = list(cases.for_list().order_by(*SORTS[sort])[offset : offset + size]) if offset < total else []
+    return CasePage(cases=rows, page=number, page_size=size, total=total)
+
+
+def cases_handled_by(*, user: Any, limit: int = 50) -> list[Case]:
+    """The user's own open cases, most recently active first (2 queries)."""
+    return list(
+        cases_visible_to(user).open().filter(handler_id=user.pk).for_list().order_by("-last_activity_at", "-id")[:limit]
+    )
+
+
+def comment_requests_waiting_for(*, user: Any, limit: int = 50) -> list[CommentRequest]:
+    """Pending comment requests addressed to the user or one of their groups (1 query)."""
+    access = access_for(user)
+    if access.user_id is None:
+        return []
+    return list(
+        CommentRequest.objects.filter(status=CommentRequestStatus.PENDING)
+        .filter(Q(requested_from_user_id=access.user_id) | Q(requested_from_group_id__in=access.group_ids))
+        .select_related("case", "requested_by", "requested_from_group")
+        .order_by("due_at", "created_at")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    service_group: ServiceGroup
+    new: int
+    open: int
+    waiting: int
+    overdue: int
+
+
+def queue_counts(*, user: Any, groups: list[ServiceGroup]) -> list[QueueCounts]:
+    """Counts of new, open, waiting and overdue cases for each group the user may see (1 query)."""
+    visible = [g for g in groups if can_view_queue(user, g)]
+    if not visible:
+        return []
+    now = timezone.now()
+    rows = (
+        Case.objects.open()
+        .filter(owner_group__in=visible)
+        .values("owner_group_id")
+        .annotate(
+            new=Count("id", filter=Q(status=Status.NEW)),
+            open=Count("id"),
+            waiting=Count("id", filter=Q(status=Status.WAITING)),
+            overdue=Count("id", filter=Q(due_at__lt=now)),
+        )
+    )
+    by_group = {r["owner_group_id"]: r for r in rows}
+    return [
+        QueueCounts(
+            service_group=g,
+            new=by_group.get(g.pk, {}).get("new", 0),
+            open=by_group.get(g.pk, {}).get("open", 0),
+            waiting=by_group.get(g.pk, {}).get("waiting", 0),
+            overdue=by_group.get(g.pk, {}).get("overdue", 0),
+        )
+        for g in visible
+    ]
+
+
+def cases_search(*, user: Any, query: str, limit: int = 50, language: str | None = None) -> list[Case]:
+    """Cases the user may see matching a reference number, a customer's email or phone, or free text.
+
+    On PostgreSQL free text uses the full-text index (stemmed in the case's language, and exact
+    words); on SQLite a substring match. Newest activity first (2 queries).
+    """
+    query = (query or "").strip()
+    if not query:
+        return []
+    if len(query) > 200:
+        raise InvalidInputError(_("The search is too long."), field="q")
+    visible = cases_visible_to(user)
+    match = REFERENCE_RE.match(query)
+    if match:
+        reference = f"{match.group(1)}-{int(match.group(2)):06d}"
+        return list(visible.filter(reference=reference).for_list()[:limit])
+    if "@" in query and " " not in query:
+        return list(visible.filter(customer_email=query.lower()).for_list().order_by("-last_activity_at")[:limit])
+    digits = re.sub(r"[\s()-]", "", query)
+    if re.fullmatch(r"\+?\d{6,15}", digits):
+        return list(visible.filter(customer_phone=digits).for_list().order_by("-last_activity_at")[:limit])
+    if connection.vendor == "postgresql":
+        config = {"fi": "finnish", "sv": "swedish", "en": "english"}.get(language or "fi", "finnish")
+        text_query = SearchQuery(query, config=config, search_type="websearch") | SearchQuery(
+            query, config="simple", search_type="websearch"
+        )
+        matches = visible.filter(search_vector=text_query)
+    else:
+        matches = visible.filter(Q(title__icontains=query) | Q(description__icontains=query))
+    return list(matches.for_list().order_by("-last_activity_at", "-id")[:limit])
+
+
+def cases_of_same_customer(*, user: Any, case: Case, limit: int = 20) -> list[Case]:
+    """The customer's other cases that the user may see (R4.6), by email or phone (2 queries)."""
+    if not case.customer_email and not case.customer_phone:
+        return []
+    same = Q()
+    if case.customer_email:
+        same |= Q(customer_email=case.customer_email)
+    if case.customer_phone:
+        same |= Q(customer_phone=case.customer_phone)
+    return list(
+        cases_visible_to(user).filter(organization_id=case.organization_id).filter(same).exclude(pk=case.pk)
+        .for_list().order_by("-created_at")[:limit]
+    )
+
+
+def cases_nearby(*, user: Any, case: Case, radius_m: float = 300, days: int = 180, limit: int = 20) -> list[Case]:
+    """Cases near this one in the same categories, within `days` (R4.6, R4.9) (3 queries)."""
+    if case.lat is None or case.lon is None:
+        return []
+    dlat = radius_m / 111_320
+    dlon = radius_m / (111_320 * max(math.cos(math.radians(case.lat)), 0.01))
+    category_ids = list(case.case_categories.values_list("category_id", flat=True))
+    since = case.created_at - dt.timedelta(days=days)
+    candidates = (
+        cases_visible_to(user)
+        .filter(organization_id=case.organization_id, lat__range=(case.lat - dlat, case.lat + dlat),
+                lon__range=(case.lon - dlon, case.lon + dlon), created_at__gte=since)
+        .exclude(pk=case.pk)
+    )
+    if category_ids:
+        candidates = candidates.filter(case_categories__category_id__in=category_ids).distinct()
+    return list(candidates.for_list().order_by("-created_at")[:limit])
+
+
+def queues_for_user(*, user: Any) -> list[ServiceGroup]:
+    """The groups whose queues the user works from: their own, and every group for advisors (1 query)."""
+    access = access_for(user)
+    from civicdesk.accounts.models import Role
+
+    advisor_orgs = access.organizations_with_role(Role.SERVICE_ADVISOR)
+    groups = ServiceGroup.objects.filter(is_active=True).filter(
+        Q(pk__in=access.group_ids) | Q(organization_id__in=advisor_orgs)
+    )
+    return list(groups.order_by("-is_intake", "name"))

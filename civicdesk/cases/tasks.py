@@ -1,0 +1,48 @@
+"""Background work for cases. Tasks take ids, are idempotent and call services or mailers."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+
+from civicdesk.cases.models import DeliveryState, EntryKind, TimelineEntry
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=60, acks_late=True)
+def case_reply_deliver_task(self, entry_id: int) -> str:  # type: ignore[no-untyped-def]
+    """Send a queued reply by email; the entry's delivery state shows the outcome on the timeline."""
+    with transaction.atomic():
+        entry = (
+            TimelineEntry.objects.select_for_update(of=("self",)).select_related("case", "case__owner_group")
+            .filter(pk=entry_id, kind=EntryKind.OUTBOUND_REPLY).first()
+        )
+        if entry is None or entry.delivery_state != DeliveryState.QUEUED:
+            return "skipped"
+        case = entry.case
+        sender = case.owner_group.email or settings.DEFAULT_FROM_EMAIL
+        message = EmailMessage(
+            subject=f"[{case.reference}] {case.title}",
+            body=entry.body,
+            from_email=sender,
+            to=[case.customer_email],
+            headers={"Auto-Submitted": "auto-generated", "X-CivicDesk-Case": case.reference},
+        )
+        try:
+            message.send(fail_silently=False)
+        except Exception as exc:  # SMTP errors of every kind: retry, then record the failure
+            if self.request.retries >= self.max_retries:
+                entry.delivery_state = DeliveryState.FAILED
+                entry.data = {**entry.data, "error": str(exc)[:500]}
+                entry.save(update_fields=["delivery_state", "data"])
+                logger.warning("reply %s to case %s failed: %s", entry_id, case.reference, exc)
+                return "failed"
+            raise self.retry(exc=exc) from exc
+        entry.delivery_state = DeliveryState.SENT
+        entry.save(update_fields=["delivery_state"])
+    return "sent"

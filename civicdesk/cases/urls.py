@@ -1,0 +1,13 @@
+from django.urls import path
+
+from civicdesk.cases import views
+
+app_name = "cases"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("queues/<int:group_id>/", views.queue, name="queue"),
+    path("cases/<str:reference>/", views.case_page, name="detail"),
+    path("attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),
+    path("search/", views.search, name="search"),
+]

@@ -1,0 +1,45 @@
+"""Who is asking, from where: set once per request, read by the audit log.
+
+Services do not take an IP argument; the request middleware (or a task, a command, a channel
+consumer) sets this context, so every write that ends up in the audit log knows its source.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    source_ip: str | None = None
+    channel: str = "system"
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+_current: ContextVar[RequestContext | None] = ContextVar("civicdesk_request_context", default=None)
+
+
+def current_request_context() -> RequestContext:
+    return _current.get() or RequestContext()
+
+
+@contextlib.contextmanager
+def request_context(context: RequestContext) -> Iterator[RequestContext]:
+    token = _current.set(context)
+    try:
+        yield context
+    finally:
+        _current.reset(token)
+
+
+def client_ip_from_meta(meta: dict[str, str], trusted_proxy_count: int) -> str | None:
+    """The client's address, trusting X-Forwarded-For only as deep as there are proxies."""
+    if trusted_proxy_count > 0:
+        forwarded = [p.strip() for p in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
+        if len(forwarded) >= trusted_proxy_count:
+            return forwarded[-trusted_proxy_count]
+    return meta.get("REMOTE_ADDR") or None

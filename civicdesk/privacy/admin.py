@@ -1,0 +1,44 @@
+"""The audit log for technical admins: searchable, filterable, read-only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from civicdesk.accounts.admin_scoping import managed_organization_ids
+from civicdesk.accounts.models import Role
+from civicdesk.privacy.models import AuditEntry
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ("sequence", "created_at", "actor", "actor_label", "action", "object_type", "object_label",
+                    "source_ip")
+    list_filter = ("action", "object_type", "channel", "organization")
+    search_fields = ("object_label", "object_id", "actor__username", "actor__email", "actor_label", "subjects")
+    date_hierarchy = "created_at"
+    list_select_related = ("actor",)
+    show_full_result_count = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEntry]:
+        qs = super().get_queryset(request)
+        orgs = managed_organization_ids(request, (Role.TECHNICAL_ADMIN,))
+        return qs if orgs is None else qs.filter(organization__in=orgs)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return managed_organization_ids(request, (Role.TECHNICAL_ADMIN,)) != frozenset()
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,129 @@
+"""Writing and verifying the audit log (R4.8, R9.5)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from civicdesk.core.request_context import current_request_context
+from civicdesk.privacy.models import AuditChainHead, AuditEntry
+
+GENESIS_HASH = "0" * 64
+
+
+def _canonical(entry: dict[str, Any]) -> bytes:
+    return json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+
+
+def audit_entry_hash(*, previous_hash: str, fields: dict[str, Any]) -> str:
+    return hashlib.sha256(previous_hash.encode() + _canonical(fields)).hexdigest()
+
+
+def _hashed_fields(entry: AuditEntry) -> dict[str, Any]:
+    return {
+        "sequence": entry.sequence,
+        "created_at": entry.created_at.isoformat(),
+        "organization_id": entry.organization_id,
+        "actor_id": entry.actor_id,
+        "actor_label": entry.actor_label,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "object_label": entry.object_label,
+        "changes": entry.changes,
+        "subjects": entry.subjects,
+        "source_ip": entry.source_ip,
+        "channel": entry.channel,
+        "request_id": entry.request_id,
+    }
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
+
+
+@transaction.atomic
+def audit_record(
+    *,
+    action: str,
+    actor: Any = None,
+    actor_label: str = "",
+    organization_id: int | None = None,
+    object_type: str,
+    object_id: Any,
+    object_label: str = "",
+    changes: dict[str, Any] | None = None,
+    subjects: Iterable[str] = (),
+) -> AuditEntry:
+    """Append one entry to the chain, in the caller's transaction.
+
+    Written in the same transaction as the change it records: a change is never committed
+    without its audit entry, and an entry never describes a change that was rolled back.
+    """
+    context = current_request_context()
+    head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
+    actor_id = getattr(actor, "pk", None) if actor is not None and getattr(actor, "is_authenticated", False) else None
+    entry = AuditEntry(
+        sequence=head.last_sequence + 1,
+        created_at=timezone.now(),
+        organization_id=organization_id,
+        actor_id=actor_id,
+        actor_label=(actor_label or (str(actor) if actor_id else ""))[:200],
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        object_label=object_label[:200],
+        changes=_jsonable(changes or {}),
+        subjects=sorted({s.strip().lower() for s in subjects if s and s.strip()}),
+        source_ip=context.source_ip,
+        channel=context.channel,
+        request_id=context.request_id,
+        previous_hash=head.last_hash,
+    )
+    entry.entry_hash = audit_entry_hash(previous_hash=head.last_hash, fields=_hashed_fields(entry))
+    entry.save()
+    head.last_sequence = entry.sequence
+    head.last_hash = entry.entry_hash
+    head.save(update_fields=["last_sequence", "last_hash"])
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainVerification:
+    ok: bool
+    checked: int
+    first_bad_sequence: int | None = None
+    reason: str = ""
+
+
+def audit_verify_chain(*, batch_size: int = 5000) -> ChainVerification:
+    """Recompute every hash in order; report the first entry that was altered, removed or inserted."""
+    previous_hash = GENESIS_HASH
+    expected_sequence = 1
+    checked = 0
+    last_seen = 0
+    while True:
+        batch = list(AuditEntry.objects.filter(sequence__gt=last_seen).order_by("sequence")[:batch_size])
+        if not batch:
+            break
+        for entry in batch:
+            if entry.sequence != expected_sequence:
+                return ChainVerification(False, checked, expected_sequence, "missing entry")
+            if entry.previous_hash != previous_hash:
+                return ChainVerification(False, checked, entry.sequence, "broken link")
+            if audit_entry_hash(previous_hash=previous_hash, fields=_hashed_fields(entry)) != entry.entry_hash:
+                return ChainVerification(False, checked, entry.sequence, "content changed")
+            previous_hash = entry.entry_hash
+            expected_sequence += 1
+            checked += 1
+            last_seen = entry.sequence
+    head = AuditChainHead.objects.filter(id=1).first()
+    if head is not None and (head.last_sequence != checked or head.last_hash != previous_hash):
+        return ChainVerification(False, checked, checked + 1, "entries removed from the end")
+    return ChainVerification(True, checked)

@@ -1,0 +1,8 @@
+"""The embedded default used by `make run`: SQLite, no Redis, filesystem broker."""
+
+from .base import *  # noqa: F403
+
+DEBUG = env.bool("DEBUG", default=True)
+if not SECRET_KEY:
+    # Only for a developer's own machine; production refuses to start without SECRET_KEY.
+    SECRET_KEY = "local-development-only-not-secret"  # noqa: S105
