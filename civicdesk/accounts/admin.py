@@ -30,7 +30,7 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "email", "first_name", "last_name", "is_active", "last_login")
     search_fields = ("username", "email", "first_name", "last_name")
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         (_("Preferences"), {"fields": ("preferred_language",)}),
     )
 

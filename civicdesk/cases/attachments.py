@@ -60,19 +60,22 @@ def _looks_like_text(data: bytes) -> bool:
 def _strip_image(data: bytes, content_type: str) -> bytes:
     Image.MAX_IMAGE_PIXELS = settings.ATTACHMENT_IMAGE_MAX_PIXELS
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.verify()
-        with Image.open(io.BytesIO(data)) as image:
-            if content_type == "image/gif" and getattr(image, "is_animated", False):
+        with Image.open(io.BytesIO(data)) as probe:
+            probe.verify()
+        with Image.open(io.BytesIO(data)) as opened:
+            if content_type == "image/gif" and getattr(opened, "is_animated", False):
                 # Animated GIFs carry no EXIF; keep the frames as they are.
                 return data
-            image = ImageOps.exif_transpose(image)
+            image: Image.Image = ImageOps.exif_transpose(opened) or opened
             out = io.BytesIO()
             fmt = IMAGE_TYPES[content_type]
             if fmt == "JPEG" and image.mode not in ("RGB", "L"):
                 image = image.convert("RGB")
             # Re-encoding without passing exif/icc info drops GPS position and camera data.
-            image.save(out, format=fmt, quality=90) if fmt in ("JPEG", "WEBP") else image.save(out, format=fmt)
+            if fmt in ("JPEG", "WEBP"):
+                image.save(out, format=fmt, quality=90)
+            else:
+                image.save(out, format=fmt)
             return out.getvalue()
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError, ValueError) as exc:
         raise InvalidInputError(_("The image file is damaged or too large."), field="file") from exc

@@ -97,7 +97,10 @@ class CaseType(TimestampedModel):
     kind = models.CharField(_("kind"), max_length=32, choices=CaseKind.choices)
     name = models.CharField(_("name"), max_length=200)
     special_data_groups = models.ManyToManyField(
-        ServiceGroup, blank=True, related_name="special_data_case_types", verbose_name=_("groups for special categories"),
+        ServiceGroup,
+        blank=True,
+        related_name="special_data_case_types",
+        verbose_name=_("groups for special categories"),
         help_text=_("Cases of this type marked as holding special categories of personal data are visible only "
                     "to these groups."),
     )
@@ -150,6 +153,9 @@ class ReferenceSequence(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organization", "year"], name="reference_sequence_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}/{self.year}: {self.last_value}"
 
 
 def new_tracking_token() -> str:
@@ -251,7 +257,9 @@ class Case(models.Model):
             ),
             models.Index(fields=["owner_group", "status", "-last_activity_at"], name="case_group_status_idx"),
             models.Index(
-                fields=["handler", "-last_activity_at"], condition=~models.Q(status="closed"), name="case_handler_open_idx"
+                fields=["handler", "-last_activity_at"],
+                condition=~models.Q(status="closed"),
+                name="case_handler_open_idx",
             ),
             models.Index(fields=["organization", "-created_at"], name="case_org_created_idx"),
             models.Index(fields=["organization", "customer_email"], name="case_customer_email_idx"),
@@ -288,6 +296,9 @@ class CaseCategory(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["case", "category"], name="case_category_unique")]
         indexes = [models.Index(fields=["category", "case"], name="case_category_by_category_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} → {self.category_id}"
 
 
 class EntryKind(models.TextChoices):
@@ -390,6 +401,9 @@ class CommentRequest(models.Model):
             models.Index(fields=["requested_from_group", "status"], name="comment_request_group_idx"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.question[:50]}"
+
 
 class ShareReason(models.TextChoices):
     INFORMATION = "information", _("Sent for information")
@@ -413,13 +427,17 @@ class CaseShare(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(user__isnull=False) | models.Q(service_group__isnull=False), name="case_share_has_target"
+                condition=models.Q(user__isnull=False) | models.Q(service_group__isnull=False),
+                name="case_share_has_target",
             )
         ]
         indexes = [
             models.Index(fields=["user", "case"], name="case_share_user_idx"),
             models.Index(fields=["service_group", "case"], name="case_share_group_idx"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} → {self.user_id or self.service_group_id} ({self.reason})"
 
 
 class LinkKind(models.TextChoices):
@@ -441,6 +459,9 @@ class CaseLink(models.Model):
             models.UniqueConstraint(fields=["from_case", "to_case"], name="case_link_unique"),
             models.CheckConstraint(condition=models.Q(from_case__lt=models.F("to_case")), name="case_link_ordered"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.from_case_id} ↔ {self.to_case_id} ({self.kind})"
 
 
 def attachment_upload_to(instance: Attachment, filename: str) -> str:

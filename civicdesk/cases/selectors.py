@@ -233,7 +233,7 @@ def queue_counts(*, user: Any, groups: list[ServiceGroup]) -> list[QueueCounts]:
             overdue=Count("id", filter=Q(due_at__lt=now)),
         )
     )
-    by_group = {r["owner_group_id"]: r for r in rows}
+    by_group: dict[int, dict[str, Any]] = {r["owner_group_id"]: dict(r) for r in rows}
     return [
         QueueCounts(
             service_group=g,

@@ -249,8 +249,12 @@ def _set_categories(case: Case, categories: list[Category]) -> None:
     )
 
 
-def _validate_group(organization_id: int, group: ServiceGroup | int | None, *, field: str = "service_group") -> ServiceGroup:
+def _validate_group(
+    organization_id: int, group: ServiceGroup | int | None, *, field: str = "service_group"
+) -> ServiceGroup:
     group_id = group if isinstance(group, int) else getattr(group, "pk", None)
+    if group_id is None:
+        raise InvalidInputError(_("Choose an active service group of this organisation."), field=field)
     try:
         return ServiceGroup.objects.get(pk=group_id, organization_id=organization_id, is_active=True)
     except ServiceGroup.DoesNotExist as exc:
@@ -353,7 +357,11 @@ def case_create(
             group = _validate_group(organization.pk, chosen[0].default_group_id)
         else:
             group = _intake_group(organization)
-        area = area_for_point(organization=organization, lat=lat_f, lon=lon_f) if lat_f is not None else None
+        area = (
+            area_for_point(organization=organization, lat=lat_f, lon=lon_f)
+            if lat_f is not None and lon_f is not None
+            else None
+        )
         case = Case.objects.create(
             organization=organization,
             reference=_next_reference(organization, timezone.localtime(moment).year),
@@ -610,7 +618,11 @@ def case_edit(*, case: Case, actor: Any, **values: Any) -> Case:
         setattr(case, key, new)
     fields = list(changes)
     if "lat" in changes or "lon" in changes:
-        case.area = area_for_point(organization=case.organization_id, lat=case.lat, lon=case.lon) if case.lat is not None else None
+        case.area = (
+            area_for_point(organization=case.organization_id, lat=case.lat, lon=case.lon)
+            if case.lat is not None and case.lon is not None
+            else None
+        )
         fields.append("area")
     _entry(case, EntryKind.EDIT, actor=actor, data={"fields": sorted(changes)})
     _save(case, fields)
@@ -859,7 +871,7 @@ def case_record_customer_message(
     token, reply address); staff logging a phone call pass themselves.
     """
     locked = _locked(case)
-    if locked.merged_into_id:
+    if locked.merged_into is not None:
         locked = _locked(locked.merged_into)
     if actor is not None:
         _require(policy.can_record_message_on_case(actor, locked))
@@ -1057,7 +1069,7 @@ def attachment_add(
         else None,
     )
     attachment.file.save(validated.original_name, validated.content, save=False)
-    storage_name = attachment.file.name
+    storage_name = attachment.file.name or ""
     try:
         attachment.save()
     except Exception:

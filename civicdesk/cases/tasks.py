@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from celery import shared_task
 from django.conf import settings
@@ -15,7 +16,7 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, max_retries=5, default_retry_delay=60, acks_late=True)
-def case_reply_deliver_task(self, entry_id: int) -> str:  # type: ignore[no-untyped-def]
+def case_reply_deliver_task(self: Any, entry_id: int) -> str:
     """Send a queued reply by email; the entry's delivery state shows the outcome on the timeline."""
     with transaction.atomic():
         entry = (

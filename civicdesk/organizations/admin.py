@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from civicdesk.accounts.admin_scoping import ScopedAdmin, ScopedTranslationAdmin
 from civicdesk.accounts.models import Role
@@ -19,10 +22,10 @@ class OrganizationAdmin(ScopedTranslationAdmin):
     list_display = ("name", "slug", "is_active")
     search_fields = ("name", "slug")
 
-    def has_add_permission(self, request, *args):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return bool(request.user.is_superuser)
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return bool(request.user.is_superuser)
 
 
@@ -66,7 +69,7 @@ class AreaAdmin(ScopedTranslationAdmin):
     search_fields = ("name", "code")
     readonly_fields = ("min_lat", "max_lat", "min_lon", "max_lon")
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         # Through the service, so the outline is validated and its bounding box kept in step.
         from civicdesk.organizations.services import area_save
 

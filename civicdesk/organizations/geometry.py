@@ -61,6 +61,7 @@ def validate_coordinates(*, lat: Any, lon: Any) -> tuple[float, float]:
         lat_f, lon_f = float(lat), float(lon)
     except (TypeError, ValueError) as exc:
         raise InvalidInputError(_("The location must be given as numbers."), field="location") from exc
-    if not (-90 <= lat_f <= 90 and -180 <= lon_f <= 180) or lat_f != lat_f or lon_f != lon_f:
+    # NaN fails every comparison, so it is refused here too.
+    if not (-90 <= lat_f <= 90 and -180 <= lon_f <= 180):
         raise InvalidInputError(_("The location is outside the map."), field="location")
     return lat_f, lon_f

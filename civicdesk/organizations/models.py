@@ -95,7 +95,9 @@ class OpeningHours(models.Model):
         verbose_name_plural = _("opening hours")
         ordering = ["weekday", "opens"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(closes__gt=models.F("opens")), name="opening_hours_closes_after_opens")
+            models.CheckConstraint(
+                condition=models.Q(closes__gt=models.F("opens")), name="opening_hours_closes_after_opens"
+            )
         ]
 
     def __str__(self) -> str:
@@ -158,7 +160,9 @@ class ServiceGroup(TimestampedModel):
         verbose_name = _("service group")
         verbose_name_plural = _("service groups")
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["organization", "code"], name="service_group_code_unique_per_org")]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "code"], name="service_group_code_unique_per_org")
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -6,11 +6,13 @@ from typing import Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 
 from civicdesk.accounts.admin_scoping import managed_organization_ids
 from civicdesk.accounts.models import Role
 from civicdesk.privacy.models import AuditEntry
+from civicdesk.privacy.selectors import audit_entries_as_csv
 
 
 @admin.register(AuditEntry)
@@ -22,6 +24,13 @@ class AuditEntryAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ("actor",)
     show_full_result_count = False
+    actions = ("export_csv",)
+
+    @admin.action(description=_("Export selected entries as CSV"), permissions=["view"])
+    def export_csv(self, request: HttpRequest, queryset: QuerySet[AuditEntry]) -> HttpResponse:
+        response = HttpResponse(audit_entries_as_csv(queryset.order_by("sequence")), content_type="text/csv")
+        response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
+        return response
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEntry]:
         qs = super().get_queryset(request)

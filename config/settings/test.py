@@ -1,9 +1,9 @@
 """Settings for the test pass: fast hashing, eager Celery, in-memory layers."""
 
-from .base import *  # noqa: F403
+from .base import *
 
 DEBUG = False
-SECRET_KEY = "test-only-not-secret"  # noqa: S105
+SECRET_KEY = "test-only-not-secret"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
