@@ -16,3 +16,17 @@ def health(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Shown when a rate-limited endpoint refuses a request (429 with a translated message)."""
+    from django.utils.translation import gettext as _
+
+    response = render(
+        request,
+        "components/error.html",
+        {"message": _("Too many requests. Wait a moment and try again."), "status": 429},
+        status=429,
+    )
+    response["Retry-After"] = "60"
+    return response

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "channels",
     "django_htmx",
+    "django_ratelimit",
     "template_partials",
     "civicdesk.core",
     "civicdesk.organizations",
@@ -119,6 +120,8 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # Embedded default runs one web process, so a per-process cache is enough for rate limits.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 
 # Embedded default: kombu's filesystem transport (no server). See docs/adr/0003.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
@@ -175,6 +178,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
 CASE_TEXT_MAX_CHARS = env.int("CASE_TEXT_MAX_CHARS", default=20_000)
 CASES_PAGE_SIZE = 25
+# Rate limits ("count/period", period s, m, h or d) for public endpoints.
+LOGIN_RATE_LIMIT = env.str("LOGIN_RATE_LIMIT", default="20/m")
+LOGIN_RATE_LIMIT_PER_USER = env.str("LOGIN_RATE_LIMIT_PER_USER", default="10/15m")
+RATELIMIT_VIEW = "civicdesk.core.views.rate_limited"
 
 # --- Email --------------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
