@@ -150,6 +150,9 @@ def can_answer_comment_request(user: Any, comment_request: CommentRequest) -> bo
     if not access.has_role(comment_request.case.organization_id, Role.SERVICE_ADVISOR, Role.EXPERT,
                            Role.EXTERNAL_PARTNER) and not access.is_superuser:
         return False
+    # Asked before the case was marked as holding special categories: only the named groups may see it now.
+    if not _may_see_special(access, comment_request.case):
+        return False
     if comment_request.requested_from_user_id == access.user_id:
         return True
     return comment_request.requested_from_group_id in access.group_ids

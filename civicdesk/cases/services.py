@@ -21,7 +21,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civicdesk.accounts.models import Role
+from civicdesk.accounts.models import Role, User
 from civicdesk.accounts.permissions import access_for
 from civicdesk.cases import permissions as policy
 from civicdesk.cases.attachments import attachment_validate
@@ -104,6 +104,25 @@ def _phone(value: str) -> str:
     if value and not PHONE_RE.match(value):
         raise InvalidInputError(_("Enter a valid phone number."), field="customer_phone")
     return re.sub(r"[\s()-]", "", value)
+
+
+def _flag(value: Any, *, field: str) -> bool:
+    # A stray string ("no") would otherwise be truthy, or fail in the database as a 500.
+    if not isinstance(value, bool):
+        raise InvalidInputError(_("Choose yes or no."), field=field)
+    return value
+
+
+def _moment(value: Any, *, field: str) -> dt.datetime | None:
+    if value is not None and not isinstance(value, dt.datetime):
+        raise InvalidInputError(_("Enter a valid date and time."), field=field)
+    return value
+
+
+def _language(value: Any) -> str:
+    if not isinstance(value, str) or value not in SUPPORTED_LANGUAGES:
+        raise InvalidInputError(_("Unsupported language."), field="language")
+    return value
 
 
 def _choice(value: Any, choices: type[Any], *, field: str) -> Any:
@@ -232,8 +251,15 @@ def _next_reference(organization: Organization, year: int) -> str:
     raise InvalidStateError(_("Could not allocate a reference number; try again."))
 
 
-def _validate_categories(organization: Organization, categories: Iterable[Category | int]) -> list[Category]:
-    ids = [c if isinstance(c, int) else c.pk for c in categories]
+def _validate_categories(organization: Organization, categories: Iterable[Category | int] | None) -> list[Category]:
+    if categories is None:
+        return []
+    if isinstance(categories, str | bytes) or not isinstance(categories, Iterable):
+        raise InvalidInputError(_("Choose categories of this organisation."), field="categories")
+    items = list(categories)
+    if not all(isinstance(c, int | Category) for c in items):
+        raise InvalidInputError(_("Choose categories of this organisation."), field="categories")
+    ids = [c if isinstance(c, int) else c.pk for c in items]
     if len(ids) > 10:
         raise InvalidInputError(_("At most ten categories can be chosen."), field="categories")
     found = {c.pk: c for c in Category.objects.filter(organization=organization, pk__in=ids, is_active=True)}
@@ -266,7 +292,7 @@ def _validate_handler(organization_id: int, handler: Any, group: ServiceGroup) -
     if handler is None:
         return None
     access = access_for(handler)
-    if not handler.is_active or not access.can_handle_in(organization_id):
+    if not isinstance(handler, User) or not handler.is_active or not access.can_handle_in(organization_id):
         raise InvalidInputError(_("This person cannot handle cases of this organisation."), field="handler")
     if not access.has_role(organization_id, Role.SERVICE_ADVISOR) and group.pk not in access.group_ids:
         raise InvalidInputError(_("The handler must be a member of the case's service group."), field="handler")
@@ -337,14 +363,17 @@ def case_create(
     title = _text(title, field="title", label=_("Title"), max_length=200)
     description = _text(description, field="description", label=_("Description"))
     channel = _choice(channel, Channel, field="channel")
-    if language not in SUPPORTED_LANGUAGES:
-        raise InvalidInputError(_("Unsupported language."), field="language")
+    language = _language(language)
     feedback_subtype = _choice(feedback_subtype or "", FeedbackSubtype, field="feedback_subtype")
     if feedback_subtype and case_type.kind != "feedback":
         raise InvalidInputError(_("Only feedback has a subtype."), field="feedback_subtype")
     customer_type = _choice(customer_type or "", CustomerType, field="customer_type")
     priority = _choice(priority, Priority, field="priority")
     email, phone = _email(customer_email), _phone(customer_phone)
+    answer_requested = _flag(answer_requested, field="answer_requested")
+    contains_special_categories = _flag(contains_special_categories, field="contains_special_categories")
+    due_at = _moment(due_at, field="due_at")
+    consent_method = _text(consent_method, field="consent_method", label=_("Consent"), required=False, max_length=16)
     if answer_requested and not (email or phone):
         raise InvalidInputError(_("To get an answer, give an email address or a phone number."), field="customer_email")
     lat_f, lon_f = _clean_location(lat, lon)
@@ -381,7 +410,7 @@ def case_create(
             customer_type=customer_type,
             answer_requested=answer_requested,
             consent_text=_text(consent_text, field="consent_text", label=_("Consent"), required=False),
-            consent_method=consent_method[:16],
+            consent_method=consent_method,
             consent_at=moment if consent_text else None,
             submitted_by=submitted_by,
             owner_group=group,
@@ -443,6 +472,10 @@ def case_assign(
     _require_open(case)
     if handler is None and service_group is None:
         raise InvalidInputError(_("Choose a person or a group."), field="handler")
+    if service_group is not None:
+        service_group = _validate_group(case.organization_id, service_group)
+        if handler is None and service_group.pk == case.owner_group_id:
+            raise InvalidStateError(_("The case is already in this group."))
     if service_group is not None and service_group.pk != case.owner_group_id:
         case = _forward(case, actor=actor, to_group=service_group, message=message, handler=handler)
         _audit(case, "case.forward", actor, {"owner_group": case.owner_group_id, "handler": case.handler_id})
@@ -517,8 +550,12 @@ def case_reclassify(
     _require(policy.can_reclassify_case(actor, case))
     changes: dict[str, Any] = {}
     fields: list[str] = []
-    if case_type is not None and case_type.pk != case.case_type_id:
-        if case_type.organization_id != case.organization_id or not case_type.is_active:
+    if case_type is not None and getattr(case_type, "pk", None) != case.case_type_id:
+        if (
+            not isinstance(case_type, CaseType)
+            or case_type.organization_id != case.organization_id
+            or not case_type.is_active
+        ):
             raise InvalidInputError(_("Choose a case type of this organisation."), field="case_type")
         changes["case_type"] = [str(case.case_type), str(case_type)]
         case.case_type = case_type
@@ -540,6 +577,7 @@ def case_reclassify(
         case.priority = priority
         fields.append("priority")
     if contains_special_categories is not None and contains_special_categories != case.contains_special_categories:
+        _flag(contains_special_categories, field="contains_special_categories")
         if contains_special_categories and case.is_published:
             raise InvalidStateError(_("Unpublish the case before marking it as holding special categories."))
         changes["contains_special_categories"] = [case.contains_special_categories, contains_special_categories]
@@ -602,15 +640,11 @@ def case_edit(*, case: Case, actor: Any, **values: Any) -> Case:
     if "customer_type" in values:
         cleaned["customer_type"] = _choice(values["customer_type"], CustomerType, field="customer_type")
     if "answer_requested" in values:
-        cleaned["answer_requested"] = bool(values["answer_requested"])
+        cleaned["answer_requested"] = _flag(values["answer_requested"], field="answer_requested")
     if "due_at" in values:
-        if values["due_at"] is not None and not isinstance(values["due_at"], dt.datetime):
-            raise InvalidInputError(_("Enter a valid date and time."), field="due_at")
-        cleaned["due_at"] = values["due_at"]
+        cleaned["due_at"] = _moment(values["due_at"], field="due_at")
     if "language" in values:
-        if values["language"] not in SUPPORTED_LANGUAGES:
-            raise InvalidInputError(_("Unsupported language."), field="language")
-        cleaned["language"] = values["language"]
+        cleaned["language"] = _language(values["language"])
     changes = {k: [getattr(case, k), v] for k, v in cleaned.items() if getattr(case, k) != v}
     if not changes:
         raise InvalidInputError(_("Nothing was changed."))
@@ -708,7 +742,11 @@ def case_send_for_information(
     message = _text(message, field="message", label=_("Message"), required=False)
     if to_group is not None:
         to_group = _validate_group(case.organization_id, to_group, field="to")
-    elif not to_user.is_active or not access_for(to_user).roles.get(case.organization_id):
+    elif (
+        not isinstance(to_user, User)
+        or not to_user.is_active
+        or not access_for(to_user).roles.get(case.organization_id)
+    ):
         raise InvalidInputError(_("This person is not in the organisation."), field="to")
     CaseShare.objects.get_or_create(case=case, user=to_user, service_group=to_group, reason=ShareReason.INFORMATION)
     entry = _entry(case, EntryKind.INFORMATION, actor=actor, body=message,
@@ -738,15 +776,20 @@ def case_request_comment(
     if (from_user is None) == (from_group is None):
         raise InvalidInputError(_("Choose one person or one group."), field="from")
     question = _text(question, field="question", label=_("Question"))
+    due_at = _moment(due_at, field="due_at")
     if due_at is not None and due_at <= _now():
         raise InvalidInputError(_("The answer date must be in the future."), field="due_at")
     if from_group is not None:
         from_group = _validate_group(case.organization_id, from_group, field="from")
     else:
+        if (
+            not isinstance(from_user, User)
+            or not from_user.is_active
+            or not access_for(from_user).can_handle_in(case.organization_id)
+        ):
+            raise InvalidInputError(_("This person cannot give comments in this organisation."), field="from")
         if from_user.pk == actor.pk:
             raise InvalidInputError(_("You cannot ask yourself for a comment."), field="from")
-        if not from_user.is_active or not access_for(from_user).can_handle_in(case.organization_id):
-            raise InvalidInputError(_("This person cannot give comments in this organisation."), field="from")
     request = CommentRequest.objects.create(
         case=case, requested_by=actor, requested_from_user=from_user, requested_from_group=from_group,
         question=question, due_at=due_at, created_at=_now(),
@@ -1058,6 +1101,8 @@ def attachment_add(
     locked = _locked(case)
     if actor is not None:
         _require(policy.can_handle_case(actor, locked))
+    if not hasattr(uploaded_file, "read") or not hasattr(uploaded_file, "size"):
+        raise InvalidInputError(_("Choose a file to attach."), field="file")
     if Attachment.objects.filter(case=locked).count() >= 50:
         raise InvalidStateError(_("The case already has the maximum number of attachments."))
     if entry is not None and entry.case_id != locked.pk:
