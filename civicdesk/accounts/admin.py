@@ -8,17 +8,20 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from civicdesk.accounts.admin_scoping import managed_organization_ids
+from civicdesk.accounts.admin_scoping import OrganizationScopedRowsMixin, managed_organization_ids
 from civicdesk.accounts.models import GroupMembership, Membership, Role, User
 
 
-class MembershipInline(admin.TabularInline):
+# The inlines keep Django's model permissions (in practice: superusers), but whoever holds them
+# still sees and grants memberships only in the organisations where they are technical admin.
+class MembershipInline(OrganizationScopedRowsMixin, admin.TabularInline):
     model = Membership
     extra = 0
     filter_horizontal = ("areas",)
 
 
-class GroupMembershipInline(admin.TabularInline):
+class GroupMembershipInline(OrganizationScopedRowsMixin, admin.TabularInline):
+    organization_path = "service_group__organization"
     model = GroupMembership
     extra = 0
     autocomplete_fields = ("service_group",)

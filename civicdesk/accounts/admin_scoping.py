@@ -21,7 +21,7 @@ def managed_organization_ids(request: HttpRequest, roles: tuple[str, ...]) -> fr
     return access.organizations_with_role(*roles)
 
 
-class OrganizationScopedAdminMixin:
+class OrganizationScopedRowsMixin:
     """Rows and choices restricted to the admin's organisations; `organization_path` reaches the tenant."""
 
     organization_path = "organization"
@@ -53,6 +53,10 @@ class OrganizationScopedAdminMixin:
             if any(f.name == "organization" for f in model._meta.fields):
                 formfield.queryset = formfield.queryset.filter(organization__in=orgs)
         return formfield
+
+
+class OrganizationScopedAdminMixin(OrganizationScopedRowsMixin):
+    """Scoped rows and choices, and permissions from the admin's roles rather than Django's."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return managed_organization_ids(request, self.admin_roles) != frozenset()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
+import re
 from dataclasses import dataclass
 
 import filetype
@@ -28,6 +30,7 @@ DOCUMENT_TYPES = {
 }
 TEXT_TYPE = "text/plain"
 SNIFF_BYTES = 8192
+MARKUP_RE = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*<[a-zA-Z!?]|<\s*(?:script|iframe|svg|html)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,8 @@ def _looks_like_text(data: bytes) -> bool:
     if b"\x00" in data:
         return False
     try:
-        data.decode("utf-8")
+        # Not final: the sniffed prefix may end in the middle of a multibyte character.
+        codecs.getincrementaldecoder("utf-8")().decode(data, final=False)
     except UnicodeDecodeError:
         try:
             data.decode("cp1252")
@@ -57,10 +61,18 @@ def _looks_like_text(data: bytes) -> bool:
     return True
 
 
+def _looks_like_markup(data: bytes) -> bool:
+    # HTML or SVG sent as "text" would run in a browser if a handler saved and opened it.
+    return bool(MARKUP_RE.search(data))
+
+
 def _strip_image(data: bytes, content_type: str) -> bytes:
     Image.MAX_IMAGE_PIXELS = settings.ATTACHMENT_IMAGE_MAX_PIXELS
     try:
         with Image.open(io.BytesIO(data)) as probe:
+            # Pillow only warns between the limit and twice the limit; refuse there too.
+            if probe.width * probe.height > settings.ATTACHMENT_IMAGE_MAX_PIXELS:
+                raise Image.DecompressionBombError("image has too many pixels")
             probe.verify()
         with Image.open(io.BytesIO(data)) as opened:
             if content_type == "image/gif" and getattr(opened, "is_animated", False):
@@ -71,7 +83,9 @@ def _strip_image(data: bytes, content_type: str) -> bytes:
             fmt = IMAGE_TYPES[content_type]
             if fmt == "JPEG" and image.mode not in ("RGB", "L"):
                 image = image.convert("RGB")
-            # Re-encoding without passing exif/icc info drops GPS position and camera data.
+            # Re-encoding without passing exif/icc info drops GPS position and camera data; Pillow
+            # would carry a JPEG or GIF comment over from the original, so drop that too.
+            image.info.pop("comment", None)
             if fmt in ("JPEG", "WEBP"):
                 image.save(out, format=fmt, quality=90)
             else:
@@ -100,6 +114,8 @@ def attachment_validate(uploaded: UploadedFile | ContentFile, *, name: str | Non
         raise InvalidInputError(_("The file is too large."), field="file")
     kind = filetype.guess(data[:SNIFF_BYTES])
     content_type = kind.mime if kind else (TEXT_TYPE if _looks_like_text(data[:SNIFF_BYTES]) else "")
+    if content_type == TEXT_TYPE and _looks_like_markup(data[:SNIFF_BYTES]):
+        content_type = ""
     if content_type == "application/zip":
         content_type = ""
     if content_type in IMAGE_TYPES:

@@ -7,6 +7,7 @@ consumer) sets this context, so every write that ends up in the audit log knows 
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import uuid
 from collections.abc import Iterator
 from contextvars import ContextVar
@@ -36,10 +37,22 @@ def request_context(context: RequestContext) -> Iterator[RequestContext]:
         _current.reset(token)
 
 
+def _is_ip_address(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
 def client_ip_from_meta(meta: dict[str, str], trusted_proxy_count: int) -> str | None:
-    """The client's address, trusting X-Forwarded-For only as deep as there are proxies."""
+    """The client's address, trusting X-Forwarded-For only as deep as there are proxies.
+
+    A forwarded value that is not an IP address (a client can write anything there if it reaches
+    the app directly) is ignored rather than written to the audit log's address column.
+    """
     if trusted_proxy_count > 0:
         forwarded = [p.strip() for p in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
-        if len(forwarded) >= trusted_proxy_count:
+        if len(forwarded) >= trusted_proxy_count and _is_ip_address(forwarded[-trusted_proxy_count]):
             return forwarded[-trusted_proxy_count]
     return meta.get("REMOTE_ADDR") or None

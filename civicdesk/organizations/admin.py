@@ -1,10 +1,14 @@
 from typing import Any
 
+from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest
 
 from civicdesk.accounts.admin_scoping import ScopedAdmin, ScopedTranslationAdmin
 from civicdesk.accounts.models import Role
+from civicdesk.core.errors import InvalidInputError
+from civicdesk.organizations.geometry import parse_area_geometry
 from civicdesk.organizations.models import (
     Area,
     CalendarException,
@@ -61,20 +65,38 @@ class WorkingCalendarAdmin(ScopedAdmin):
     list_display = ("name", "holiday_country", "organization")
 
 
+class AreaForm(forms.ModelForm):
+    def clean_geometry(self) -> Any:
+        # Checked here too, so that a bad outline comes back as a form error with the input kept.
+        geometry = self.cleaned_data.get("geometry")
+        try:
+            parse_area_geometry(geometry)
+        except InvalidInputError as exc:
+            raise forms.ValidationError(str(exc.message)) from exc
+        return geometry
+
+
 @admin.register(Area)
 class AreaAdmin(ScopedTranslationAdmin):
+    form = AreaForm
     admin_roles = (Role.TECHNICAL_ADMIN, Role.CONTENT_ADMIN)
     list_display = ("name", "code", "kind", "organization")
     list_filter = ("organization", "kind")
     search_fields = ("name", "code")
     readonly_fields = ("min_lat", "max_lat", "min_lon", "max_lon")
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        # area_save finds the area by organisation and code: changing either would create a copy.
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        return (*readonly, "organization", "code") if obj is not None else readonly
+
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         # Through the service, so the outline is validated and its bounding box kept in step.
         from civicdesk.organizations.services import area_save
 
         saved = area_save(organization=obj.organization, code=obj.code, name=obj.name, geometry=obj.geometry,
-                          kind=obj.kind)
+                          kind=obj.kind,
+                          translations={lang: getattr(obj, f"name_{lang}") for lang, _name in settings.LANGUAGES})
         obj.pk = saved.pk
 
 

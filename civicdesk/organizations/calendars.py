@@ -84,17 +84,20 @@ class CalendarSnapshot:
         last = end.astimezone(self.timezone).date()
         while day <= last:
             for hours in self.hours_on(day):
-                yield (
-                    dt.datetime.combine(day, hours.opens, tzinfo=self.timezone),
-                    dt.datetime.combine(day, hours.closes, tzinfo=self.timezone),
-                )
+                yield self._utc(day, hours.opens), self._utc(day, hours.closes)
             day += dt.timedelta(days=1)
+
+    def _utc(self, day: dt.date, time: dt.time) -> dt.datetime:
+        # Arithmetic between datetimes sharing a ZoneInfo is wall-clock arithmetic, which is an
+        # hour off on DST days; in UTC a timedelta is elapsed time.
+        return dt.datetime.combine(day, time, tzinfo=self.timezone).astimezone(dt.UTC)
 
     def business_seconds_between(self, start: dt.datetime, end: dt.datetime) -> float:
         """Open time between two moments, in seconds (0 if end is before start)."""
         if end <= start:
             return 0.0
         total = 0.0
+        start, end = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
         for opens, closes in self._intervals(start, end):
             lo, hi = max(opens, start), min(closes, end)
             if hi > lo:
@@ -104,17 +107,17 @@ class CalendarSnapshot:
     def add_business_seconds(self, start: dt.datetime, seconds: float, *, max_days: int = 730) -> dt.datetime:
         """The moment when `seconds` of open time have passed after `start`."""
         remaining = seconds
+        start = start.astimezone(dt.UTC)
         day = start.astimezone(self.timezone).date()
         for _ in range(max_days):
             for hours in self.hours_on(day):
-                opens = dt.datetime.combine(day, hours.opens, tzinfo=self.timezone)
-                closes = dt.datetime.combine(day, hours.closes, tzinfo=self.timezone)
+                opens, closes = self._utc(day, hours.opens), self._utc(day, hours.closes)
                 lo = max(opens, start)
                 if closes <= lo:
                     continue
                 available = (closes - lo).total_seconds()
                 if available >= remaining:
-                    return lo + dt.timedelta(seconds=remaining)
+                    return (lo + dt.timedelta(seconds=remaining)).astimezone(self.timezone)
                 remaining -= available
             day += dt.timedelta(days=1)
         raise ValueError("calendar has no open time within the horizon")

@@ -20,7 +20,7 @@ def parse_area_geometry(geojson: Any) -> BaseGeometry:
         raise InvalidInputError(_("The area must be a GeoJSON Polygon or MultiPolygon."), field="geometry")
     try:
         geometry = shape(geojson)
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:
         raise InvalidInputError(_("The area's GeoJSON could not be read."), field="geometry") from exc
     if geometry.is_empty:
         raise InvalidInputError(_("The area is empty."), field="geometry")
@@ -45,21 +45,26 @@ def _vertex_count(geometry: BaseGeometry) -> int:
 _shape_cache: dict[tuple[int, str], BaseGeometry] = {}
 
 
-def geometry_contains(*, area_id: int, version: str, geojson: dict[str, Any], lat: float, lon: float) -> bool:
-    """Whether the point lies in the area (boundary included); parsed shapes are cached per version."""
+def area_shape(*, area_id: int, version: str, geojson: dict[str, Any]) -> BaseGeometry:
+    """The area's parsed outline; parsed shapes are cached per version."""
     key = (area_id, version)
     geometry = _shape_cache.get(key)
     if geometry is None:
         if len(_shape_cache) > 1024:
             _shape_cache.clear()
         geometry = _shape_cache[key] = shape(geojson)
-    return bool(geometry.covers(Point(lon, lat)))
+    return geometry
+
+
+def geometry_contains(*, area_id: int, version: str, geojson: dict[str, Any], lat: float, lon: float) -> bool:
+    """Whether the point lies in the area (boundary included)."""
+    return bool(area_shape(area_id=area_id, version=version, geojson=geojson).covers(Point(lon, lat)))
 
 
 def validate_coordinates(*, lat: Any, lon: Any) -> tuple[float, float]:
     try:
         lat_f, lon_f = float(lat), float(lon)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise InvalidInputError(_("The location must be given as numbers."), field="location") from exc
     # NaN fails every comparison, so it is refused here too.
     if not (-90 <= lat_f <= 90 and -180 <= lon_f <= 180):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from civicdesk.organizations.geometry import geometry_contains, validate_coordinates
+from civicdesk.organizations.geometry import area_shape, geometry_contains, validate_coordinates
 from civicdesk.organizations.models import Area, Organization
 
 
@@ -27,5 +27,9 @@ def area_for_point(*, organization: Organization | int, lat: float, lon: float, 
     ]
     if not matches:
         return None
-    # Nested areas: the most specific (smallest bounding box) wins.
-    return min(matches, key=lambda a: (a.max_lat - a.min_lat) * (a.max_lon - a.min_lon))
+    # Nested areas: the most specific (smallest) wins. Not by bounding box: a shape inside another
+    # can have the same bounding box.
+    return min(
+        matches,
+        key=lambda a: area_shape(area_id=a.pk, version=a.updated_at.isoformat(), geojson=a.geometry).area,
+    )

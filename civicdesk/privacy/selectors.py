@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -36,7 +37,9 @@ def audit_entries_for_log_request(
     if case_ids:
         wanted |= Q(object_type="case", object_id__in=[str(c) for c in case_ids])
     if subject:
-        wanted |= Q(subjects__icontains=f'"{subject}"')
+        # SQLite stores JSON with non-ASCII characters escaped (an IDN email address), PostgreSQL
+        # does not; match either spelling.
+        wanted |= Q(subjects__icontains=f'"{subject}"') | Q(subjects__icontains=json.dumps(subject))
     if actor_id is not None:
         wanted |= Q(actor_id=actor_id)
     entries = AuditEntry.objects.filter(wanted)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.ipv6 import clean_ipv6_address
 
 from civicdesk.core.request_context import current_request_context
 from civicdesk.privacy.models import AuditChainHead, AuditEntry
@@ -42,6 +45,17 @@ def _hashed_fields(entry: AuditEntry) -> dict[str, Any]:
         "channel": entry.channel,
         "request_id": entry.request_id,
     }
+
+
+def _source_ip(value: str | None) -> str | None:
+    """The address as the database will store it (IPv6 normalised), so that the hash matches."""
+    if not value:
+        return None
+    try:
+        address = ipaddress.ip_address(value)
+        return clean_ipv6_address(value) if address.version == 6 else str(address)
+    except (ValueError, ValidationError):
+        return None
 
 
 def _jsonable(value: Any) -> Any:
@@ -81,7 +95,7 @@ def audit_record(
         object_label=object_label[:200],
         changes=_jsonable(changes or {}),
         subjects=sorted({s.strip().lower() for s in subjects if s and s.strip()}),
-        source_ip=context.source_ip,
+        source_ip=_source_ip(context.source_ip),
         channel=context.channel,
         request_id=context.request_id,
         previous_hash=head.last_hash,

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "civicdesk.accounts",
     "civicdesk.privacy",
     "civicdesk.cases",
+    "civicdesk.demo",
 ]
 
 MIDDLEWARE = [

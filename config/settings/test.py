@@ -18,5 +18,3 @@ STORAGES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"] = {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
-# Tests assert English messages; translation tests switch language explicitly.
-LANGUAGE_CODE = "en"
