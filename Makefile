@@ -51,8 +51,9 @@ migrate: venv ## Apply database migrations
 demo: migrate ## Load the demo city (idempotent)
 	$(MANAGE) demo_city
 
-demo-reset: migrate ## Delete and rebuild the demo city
-	$(MANAGE) demo_city --reset
+demo-reset: venv ## Delete the local SQLite database and rebuild it with the demo city
+	rm -f var/civicdesk.sqlite3 var/civicdesk.sqlite3-wal var/civicdesk.sqlite3-shm
+	$(MAKE) demo
 
 run: venv assets ## Migrate, load the demo city, then serve on http://127.0.0.1:$PORT with a Celery worker
 	DJANGO_SETTINGS_MODULE=$(DJANGO_SETTINGS_MODULE) VENV=$(VENV) scripts/run.sh

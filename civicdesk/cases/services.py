@@ -1010,8 +1010,12 @@ def case_link(*, case: Case, other: Case, actor: Any, kind: str = LinkKind.RELAT
         raise InvalidInputError(_("A case cannot be linked to itself."), field="other")
     if not policy.can_view_case(actor, other) or other.organization_id != case.organization_id:
         raise NotFoundError()
+    # Lock in id order (as merge does) so that two concurrent links cannot deadlock, and check
+    # the policy against the locked, current rows.
+    low, high = _ordered(case, other)
+    first, second = _locked(low), _locked(high)
+    case, other = (first, second) if first.pk == case.pk else (second, first)
     _require(policy.can_link_cases(actor, case, other))
-    first, second = _ordered(_locked(case), _locked(other))
     if CaseLink.objects.filter(from_case=first, to_case=second).exists():
         raise InvalidStateError(_("The cases are already linked."))
     link = CaseLink.objects.create(from_case=first, to_case=second, kind=kind, created_by=actor)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import ipaddress
 import json
@@ -31,7 +32,8 @@ def audit_entry_hash(*, previous_hash: str, fields: dict[str, Any]) -> str:
 def _hashed_fields(entry: AuditEntry) -> dict[str, Any]:
     return {
         "sequence": entry.sequence,
-        "created_at": entry.created_at.isoformat(),
+        # Always UTC: the database returns UTC, whatever zone the writer's clock carried.
+        "created_at": entry.created_at.astimezone(dt.UTC).isoformat(),
         "organization_id": entry.organization_id,
         "actor_id": entry.actor_id,
         "actor_label": entry.actor_label,
