@@ -32,6 +32,7 @@ from civicdesk.cases.models import (
 )
 from civicdesk.cases.permissions import _special_categories_filter, can_view_queue, cases_visible_to
 from civicdesk.core.errors import InvalidInputError, NotFoundError
+from civicdesk.core.phone_numbers import phone_normalize
 from civicdesk.organizations.models import ServiceGroup
 
 REFERENCE_RE = re.compile(r"^\s*(\d{4})-(\d{1,6})\s*$")
@@ -228,9 +229,13 @@ def queue_counts(*, user: Any, groups: list[ServiceGroup]) -> list[QueueCounts]:
     if not visible:
         return []
     now = timezone.now()
+    cases = Case.objects.open().filter(owner_group__in=visible)
+    access = access_for(user)
+    if not access.is_superuser:
+        # Counted only where the user could open them, so the numbers leak nothing.
+        cases = cases.filter(_special_categories_filter(access))
     rows = (
-        Case.objects.open()
-        .filter(owner_group__in=visible)
+        cases
         .values("owner_group_id")
         .annotate(
             new=Count("id", filter=Q(status=Status.NEW)),
@@ -271,8 +276,9 @@ def cases_search(*, user: Any, query: str, limit: int = 50, language: str | None
     if "@" in query and " " not in query:
         return list(visible.filter(customer_email=query.lower()).for_list().order_by("-last_activity_at")[:limit])
     digits = re.sub(r"[\s()-]", "", query)
-    if re.fullmatch(r"\+?\d{6,15}", digits):
-        return list(visible.filter(customer_phone=digits).for_list().order_by("-last_activity_at")[:limit])
+    phone = phone_normalize(digits) if re.fullmatch(r"\+?\d{6,15}", digits) else None
+    if phone:
+        return list(visible.filter(customer_phone=phone).for_list().order_by("-last_activity_at")[:limit])
     if connection.vendor == "postgresql":
         config = {"fi": "finnish", "sv": "swedish", "en": "english"}.get(language or "fi", "finnish")
         text_query = SearchQuery(query, config=config, search_type="websearch") | SearchQuery(

@@ -50,6 +50,7 @@ from civicdesk.cases.models import (
     TimelineEntry,
 )
 from civicdesk.core.errors import ActionNotAllowedError, InvalidInputError, InvalidStateError, NotFoundError
+from civicdesk.core.phone_numbers import phone_normalize
 from civicdesk.core.realtime import organization_group_name, publish_after_commit, service_group_channel_name
 from civicdesk.organizations.geometry import validate_coordinates
 from civicdesk.organizations.models import Organization, ServiceGroup
@@ -101,9 +102,12 @@ def _email(value: str) -> str:
 
 def _phone(value: str) -> str:
     value = _text(value, field="customer_phone", label=_("Phone"), required=False, max_length=32)
-    if value and not PHONE_RE.match(value):
+    if not value:
+        return ""
+    normalized = phone_normalize(value) if PHONE_RE.match(value) else None
+    if normalized is None:
         raise InvalidInputError(_("Enter a valid phone number."), field="customer_phone")
-    return re.sub(r"[\s()-]", "", value)
+    return normalized
 
 
 def _flag(value: Any, *, field: str) -> bool:
@@ -209,17 +213,11 @@ def _audit(case: Case, action: str, actor: Any, changes: dict[str, Any] | None =
 def _announce(case: Case, event: str, *, extra_groups: Sequence[int] = ()) -> None:
     groups = [organization_group_name(case.organization_id), service_group_channel_name(case.owner_group_id)]
     groups += [service_group_channel_name(g) for g in extra_groups]
-    publish_after_commit(
-        groups=groups,
-        event=event,
-        payload={
-            "case_id": case.pk,
-            "reference": case.reference,
-            "status": case.status,
-            "owner_group_id": case.owner_group_id,
-            "handler_id": case.handler_id,
-        },
-    )
+    payload: dict[str, Any] = {"case_id": case.pk, "status": case.status, "owner_group_id": case.owner_group_id}
+    if not case.contains_special_categories:
+        # Browsers of people who may not open a special-category case get only "a queue changed".
+        payload.update({"reference": case.reference, "handler_id": case.handler_id})
+    publish_after_commit(groups=groups, event=event, payload=payload)
 
 
 def case_refresh_search_vector(*, case_id: int) -> None:
@@ -297,6 +295,22 @@ def _validate_handler(organization_id: int, handler: Any, group: ServiceGroup) -
     if not access.has_role(organization_id, Role.SERVICE_ADVISOR) and group.pk not in access.group_ids:
         raise InvalidInputError(_("The handler must be a member of the case's service group."), field="handler")
     return handler
+
+
+def _require_special_recipient(case: Case, *, user: Any = None, group: ServiceGroup | None = None,
+                               field: str) -> None:
+    """A case holding special categories may be handed or shown only to the groups its type names."""
+    if not case.contains_special_categories:
+        return
+    allowed = set(case.case_type.special_data_groups.values_list("pk", flat=True))
+    if group is not None and group.pk not in allowed:
+        raise InvalidInputError(
+            _("This group may not see cases holding special categories of personal data."), field=field
+        )
+    if user is not None and not (access_for(user).group_ids & allowed) and not user.is_superuser:
+        raise InvalidInputError(
+            _("This person may not see cases holding special categories of personal data."), field=field
+        )
 
 
 def _intake_group(organization: Organization) -> ServiceGroup:
@@ -482,6 +496,7 @@ def case_assign(
         _announce(case, "case.changed")
         return case
     handler = _validate_handler(case.organization_id, handler, case.owner_group)
+    _require_special_recipient(case, user=handler, field="handler")
     if handler.pk == case.handler_id:
         raise InvalidStateError(_("This person already handles the case."))
     previous = case.handler_id
@@ -501,6 +516,7 @@ def case_assign(
 
 def _forward(case: Case, *, actor: Any, to_group: ServiceGroup, message: str, handler: Any = None) -> Case:
     to_group = _validate_group(case.organization_id, to_group)
+    _require_special_recipient(case, group=to_group, field="to_group")
     if to_group.pk == case.owner_group_id:
         raise InvalidStateError(_("The case is already in this group."))
     handler = _validate_handler(case.organization_id, handler, to_group) if handler is not None else None
@@ -748,6 +764,7 @@ def case_send_for_information(
         or not access_for(to_user).roles.get(case.organization_id)
     ):
         raise InvalidInputError(_("This person is not in the organisation."), field="to")
+    _require_special_recipient(case, user=to_user, group=to_group, field="to")
     CaseShare.objects.get_or_create(case=case, user=to_user, service_group=to_group, reason=ShareReason.INFORMATION)
     entry = _entry(case, EntryKind.INFORMATION, actor=actor, body=message,
                    data={"to_user": getattr(to_user, "pk", None), "to_group": getattr(to_group, "pk", None),
@@ -781,6 +798,7 @@ def case_request_comment(
         raise InvalidInputError(_("The answer date must be in the future."), field="due_at")
     if from_group is not None:
         from_group = _validate_group(case.organization_id, from_group, field="from")
+        _require_special_recipient(case, group=from_group, field="from")
     else:
         if (
             not isinstance(from_user, User)
@@ -790,6 +808,7 @@ def case_request_comment(
             raise InvalidInputError(_("This person cannot give comments in this organisation."), field="from")
         if from_user.pk == actor.pk:
             raise InvalidInputError(_("You cannot ask yourself for a comment."), field="from")
+        _require_special_recipient(case, user=from_user, field="from")
     request = CommentRequest.objects.create(
         case=case, requested_by=actor, requested_from_user=from_user, requested_from_group=from_group,
         question=question, due_at=due_at, created_at=_now(),
@@ -1058,6 +1077,8 @@ def case_merge(*, source: Case, target: Case, actor: Any) -> Case:
     _require(policy.can_merge_cases(actor, source, target))
     if source.merged_into_id or target.merged_into_id:
         raise InvalidStateError(_("One of the cases has already been merged."))
+    if source.contains_special_categories and target.is_published:
+        raise InvalidStateError(_("Unpublish the case before marking it as holding special categories."))
     if target.status == Status.CLOSED:
         raise InvalidStateError(_("Reopen the case you merge into first."))
     if source.contains_special_categories and not target.contains_special_categories:

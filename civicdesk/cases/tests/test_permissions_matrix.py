@@ -38,7 +38,7 @@ from civicdesk.cases.models import (
 )
 from civicdesk.cases.permissions import can_view_case, cases_visible_to
 from civicdesk.cases.selectors import case_get_for_user
-from civicdesk.core.errors import ActionNotAllowedError, InvalidStateError, NotFoundError
+from civicdesk.core.errors import ActionNotAllowedError, InvalidInputError, InvalidStateError, NotFoundError
 from civicdesk.privacy.models import AuditEntry
 from tests.factories import ROLE_USERS, City, build_city
 
@@ -172,6 +172,10 @@ ALLOWED: dict[str, dict[str, frozenset[str]]] = {
 STATE_REFUSALS: dict[tuple[str, str], type[Exception]] = {
     ("special", "case_publish"): InvalidStateError,
     ("special", "case_unpublish"): InvalidStateError,
+    # The matrix hands cases to the parks group, which may not see special categories of data.
+    ("special", "case_forward"): InvalidInputError,
+    ("special", "case_send_for_information"): InvalidInputError,
+    ("special", "case_request_comment"): InvalidInputError,
 }
 
 # Audit entries an allowed action writes (one per case it changes).
