@@ -12,9 +12,19 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django_ratelimit.decorators import ratelimit
 
+from civicdesk.core.request_context import client_ip_from_meta
 
-@method_decorator(ratelimit(key="ip", rate=lambda g, r: settings.LOGIN_RATE_LIMIT, method="POST", block=False),
-                  name="post")
+
+def _client_address(group: str, request: HttpRequest) -> str:
+    # The same address the audit log records: behind a reverse proxy REMOTE_ADDR is the proxy's,
+    # and a limit on it would lock every user out together.
+    return client_ip_from_meta(request.META, settings.TRUSTED_PROXY_COUNT) or ""
+
+
+@method_decorator(
+    ratelimit(key=_client_address, rate=lambda g, r: settings.LOGIN_RATE_LIMIT, method="POST", block=False),
+    name="post",
+)
 @method_decorator(
     ratelimit(key="post:username", rate=lambda g, r: settings.LOGIN_RATE_LIMIT_PER_USER, method="POST", block=False),
     name="post",

@@ -446,3 +446,18 @@ def test_superuser_can_open_a_case_whose_number_exists_in_two_organisations(clie
     client = login(client, UserFactory(is_superuser=True, is_staff=True))
 
     assert client.get(f"/staff/cases/{case.reference}/").status_code == 200
+
+
+def test_login_rate_limit_counts_clients_behind_the_proxy_separately(city):
+    from django.test import Client
+
+    def attempt(client_ip: str) -> int:
+        return Client().post(
+            "/accounts/login/", {"username": f"guess-{client_ip}", "password": "wrong"},
+            headers={"X-Forwarded-For": client_ip}, REMOTE_ADDR="10.0.0.1",
+        ).status_code
+
+    with override_settings(TRUSTED_PROXY_COUNT=1, LOGIN_RATE_LIMIT="2/m", LOGIN_RATE_LIMIT_PER_USER="100/m"):
+        assert [attempt("203.0.113.7") for _ in range(3)] == [200, 200, 429]
+        # Another resident behind the same proxy is not locked out by the first one's attempts.
+        assert attempt("198.51.100.9") == 200
