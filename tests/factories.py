@@ -51,9 +51,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
 
     @factory.post_generation
-    def save_password(self, create: bool, extracted: Any, **kwargs: Any) -> None:
+    def save_password(obj: User, create: bool, extracted: Any, **kwargs: Any) -> None:  # noqa: N805
         if create:
-            self.save()
+            obj.save()
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):
@@ -151,8 +151,10 @@ def build_city(slug: str = "testcity") -> City:
     partner_group = group("contractor", "Urakoitsija Oy", kind=ServiceGroup.Kind.PARTNER)
     west = area_save(organization=org, code="west", name="Länsi", geometry=SQUARE)
     east = area_save(organization=org, code="east", name="Itä", geometry=EAST_SQUARE)
-    types = {
-        kind: CaseType.objects.create(organization=org, code=kind.replace("_", "-"), kind=kind, name=str(kind.label))
+    types: dict[str, CaseType] = {
+        str(kind): CaseType.objects.create(
+            organization=org, code=kind.replace("_", "-"), kind=kind, name=str(kind.label)
+        )
         for kind in CaseKind
     }
     special_type = CaseType.objects.create(organization=org, code="social-feedback", kind=CaseKind.FEEDBACK,
@@ -173,7 +175,7 @@ def build_city(slug: str = "testcity") -> City:
     }
     areas_of = {"viewer": (west,), "east_viewer": (east,)}
     for username, role in ROLE_USERS.items():
-        user = UserFactory(username=f"{slug}-{username}")
+        user: User = UserFactory(username=f"{slug}-{username}")  # type: ignore[assignment]
         add_role(user, org, role, groups=groups_of.get(username, ()), areas=areas_of.get(username, ()))
         city.users[username] = user
     return city
