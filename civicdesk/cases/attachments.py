@@ -12,6 +12,7 @@ import filetype
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -30,6 +31,7 @@ DOCUMENT_TYPES = {
 }
 TEXT_TYPE = "text/plain"
 SNIFF_BYTES = 8192
+SAFE_TEXT_SUFFIXES = (".txt", ".csv", ".log", ".md")
 MARKUP_RE = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*<[a-zA-Z!?]|<\s*(?:script|iframe|svg|html)\b", re.IGNORECASE)
 
 
@@ -44,7 +46,11 @@ class ValidatedFile:
 
 def _safe_name(name: str) -> str:
     base = name.replace("\\", "/").rsplit("/", 1)[-1].strip().replace("\x00", "")
-    return base[:255] or "attachment"
+    if len(base) > 255:
+        stem, dot, suffix = base.rpartition(".")
+        # Keep a short extension when shortening, so the file still opens with the right program.
+        base = f"{stem[: 254 - len(suffix)]}.{suffix}" if dot and len(suffix) <= 10 else base[:255]
+    return base or "attachment"
 
 
 def _looks_like_text(data: bytes) -> bool:
@@ -103,7 +109,7 @@ def attachment_validate(uploaded: UploadedFile | ContentFile, *, name: str | Non
     size = uploaded.size or 0
     if size > settings.ATTACHMENT_MAX_BYTES:
         raise InvalidInputError(
-            _("The file is too large (at most %(limit)d MB).") % {"limit": settings.ATTACHMENT_MAX_BYTES // 2**20},
+            _("The file is too large (at most %(limit)s).") % {"limit": filesizeformat(settings.ATTACHMENT_MAX_BYTES)},
             field="file",
         )
     if size == 0:
@@ -127,6 +133,9 @@ def attachment_validate(uploaded: UploadedFile | ContentFile, *, name: str | Non
             field="file",
         )
     original_name = _safe_name(name or getattr(uploaded, "name", "") or "attachment")
+    if content_type == TEXT_TYPE and not original_name.lower().endswith(SAFE_TEXT_SUFFIXES):
+        # A script sent as text (.js, .bat, .ps1 …) is downloaded as a harmless .txt file.
+        original_name = f"{original_name[:251]}.txt"
     return ValidatedFile(
         content=ContentFile(data),
         original_name=original_name,

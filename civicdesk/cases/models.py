@@ -7,6 +7,7 @@ import secrets
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from civicdesk.cases.querysets import CaseQuerySet
@@ -219,7 +220,7 @@ class Case(models.Model):
     public_text = models.TextField(_("public text (anonymised)"), blank=True)
     public_answer = models.TextField(_("public answer"), blank=True)
     is_published = models.BooleanField(_("published"), default=False)
-    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    published_at = models.DateTimeField(_("publication time"), null=True, blank=True)
 
     merged_into = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_cases",
@@ -333,7 +334,7 @@ class TimelineEntry(models.Model):
     kind = models.CharField(_("kind"), max_length=32, choices=EntryKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-        verbose_name=_("by"),
+        verbose_name=pgettext_lazy("timeline entry", "by"),
     )
     actor_label = models.CharField(_("by (external)"), max_length=200, blank=True)
     body = models.TextField(_("text"), blank=True)
@@ -356,6 +357,21 @@ class TimelineEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def author_display(self) -> str:
+        """Who wrote the entry, in the reader's language: staff name, sender, customer or the system."""
+        if self.actor is not None:
+            return str(self.actor)
+        if self.actor_label:
+            return self.actor_label
+        return gettext("Customer") if self.data.get("by_customer") else gettext("System")
+
+    @property
+    def reason_display(self) -> str:
+        reasons = {"customer_message": gettext("Reopened by the customer's message.")}
+        reason = self.data.get("reason", "")
+        return reasons.get(reason, "") if self.data.get("to") != "closed" else ""
 
 
 class CommentRequestStatus(models.TextChoices):

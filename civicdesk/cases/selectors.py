@@ -27,6 +27,7 @@ from civicdesk.cases.models import (
     CaseQuerySet,
     CommentRequest,
     CommentRequestStatus,
+    LinkKind,
     Status,
     TimelineEntry,
 )
@@ -116,7 +117,7 @@ class CaseDetail:
     timeline: list[TimelineEntry]
     attachments: list[Attachment]
     comment_requests: list[CommentRequest]
-    links: list[tuple[str, Case]]
+    links: list[tuple[LinkKind, Case]]
     categories: list[Any]
 
 
@@ -136,7 +137,7 @@ def case_detail(*, case: Case) -> CaseDetail:
                                                                 "requested_by")
     )
     links = [
-        (link.kind, link.to_case if link.from_case_id == case.pk else link.from_case)
+        (LinkKind(link.kind), link.to_case if link.from_case_id == case.pk else link.from_case)
         for link in CaseLink.objects.filter(Q(from_case=case) | Q(to_case=case)).select_related("from_case", "to_case")
     ]
     categories = list(case.categories.order_by("-case_categories__is_primary", "name"))

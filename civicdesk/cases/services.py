@@ -914,12 +914,12 @@ def case_reopen(*, case: Case, actor: Any, reason: str = "") -> Case:
     return locked
 
 
-def _reopen(case: Case, *, actor: Any, body: str = "", actor_label: str = "") -> None:
+def _reopen(case: Case, *, actor: Any, body: str = "", extra: dict[str, Any] | None = None) -> None:
     case.status = Status.OPEN if case.handler_id else Status.NEW
     case.resolution = Resolution.NONE
     case.closed_at = None
-    _entry(case, EntryKind.STATUS_CHANGE, actor=actor, actor_label=actor_label, body=body,
-           data={"from": Status.CLOSED, "to": case.status})
+    _entry(case, EntryKind.STATUS_CHANGE, actor=actor, body=body,
+           data={"from": Status.CLOSED, "to": case.status, **(extra or {})})
     _save(case, ["status", "resolution", "closed_at"])
 
 
@@ -939,20 +939,23 @@ def case_record_customer_message(
         _require(policy.can_record_message_on_case(actor, locked))
     _choice(channel, Channel, field="channel")
     body = _text(body, field="body", label=_("Message"))
+    # Words such as "Customer" are stored as codes in `data` and translated when shown, so each
+    # reader sees them in their own language.
     entry = _entry(locked, EntryKind.INBOUND_MESSAGE, actor=actor,
-                   actor_label=sender_label or locked.customer_name or _("Customer"), body=body, is_internal=False,
-                   data={"channel": channel})
+                   actor_label=sender_label or locked.customer_name, body=body, is_internal=False,
+                   data={"channel": channel, "by_customer": True})
     old = locked.status
     if locked.status == Status.CLOSED:
-        _reopen(locked, actor=None, actor_label=_("Customer"), body=_("Reopened by the customer's message."))
+        _reopen(locked, actor=None, extra={"by_customer": True, "reason": "customer_message"})
     elif locked.status == Status.WAITING:
         locked.status = Status.OPEN
-        _entry(locked, EntryKind.STATUS_CHANGE, actor_label=_("Customer"), data={"from": old, "to": locked.status})
+        _entry(locked, EntryKind.STATUS_CHANGE,
+               data={"from": old, "to": locked.status, "by_customer": True, "reason": "customer_message"})
         _save(locked, ["status"])
     else:
         _save(locked, [])
     _audit(locked, "case.customer_message", actor, {"entry": entry.pk, "status": [old, locked.status]},
-           actor_label=sender_label or _("Customer"))
+           actor_label=sender_label or "customer")
     _announce(locked, "case.customer_message")
     return entry
 

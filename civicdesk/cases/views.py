@@ -9,11 +9,20 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from civicdesk.accounts.permissions import service_groups_visible_to
 from civicdesk.cases import selectors, services
 from civicdesk.core.errors import NotFoundError
+
+QUEUE_FILTER_LABELS = {
+    "open": _("Open"), "new": _("New"), "waiting": _("Waiting for customer"), "overdue": _("Overdue"),
+    "closed": _("Closed"), "all": _("All"),
+}
+SORT_LABELS = {
+    "last_activity": _("Last activity"), "due": _("Due"), "created": _("Created"), "priority": _("Priority"),
+}
 
 
 @login_required
@@ -39,7 +48,8 @@ def queue(request: HttpRequest, group_id: int) -> HttpResponse:
                                     page=request.GET.get("page", 1))
     return render(request, "cases/queue.html", {
         "group": group, "page": page, "filter": status_filter, "sort": sort,
-        "filters": selectors.QUEUE_FILTERS, "sorts": list(selectors.SORTS),
+        "filters": [(key, QUEUE_FILTER_LABELS[key]) for key in selectors.QUEUE_FILTERS],
+        "sorts": [(key, SORT_LABELS[key]) for key in selectors.SORTS],
     })
 
 

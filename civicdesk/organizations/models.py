@@ -64,7 +64,7 @@ class WorkingCalendar(TimestampedModel):
         _("public holidays of"), max_length=2, default="FI", help_text=_("ISO country code; empty for none.")
     )
     # Eves (e.g. Midsummer Eve, Christmas Eve) are days off in Finnish offices though not public holidays.
-    observe_eves = models.BooleanField(_("closed on Midsummer, Christmas and New Year's eves"), default=True)
+    observe_eves = models.BooleanField(_("closed on Midsummer Eve and Christmas Eve"), default=True)
 
     class Meta:
         verbose_name = _("working calendar")

@@ -213,9 +213,12 @@ def test_stored_under_a_random_name(case, expert):
         ("/var/www/../x.txt", "x.txt"),
         ("  nimi.txt  ", "nimi.txt"),
         ("nul\x00byte.txt", "nulbyte.txt"),
-        ("dir/", "attachment"),
-        ("", "attachment"),
-        ("a" * 300 + ".txt", "a" * 255),
+        # Text under a name that is not a text file's gets ".txt", so it cannot run when opened.
+        ("dir/", "attachment.txt"),
+        ("", "attachment.txt"),
+        ("a" * 300 + ".txt", "a" * 251 + ".txt"),
+        ("lasku.js", "lasku.js.txt"),
+        ("run.bat", "run.bat.txt"),
     ],
 )
 def test_original_name_is_sanitised(case, given, kept):

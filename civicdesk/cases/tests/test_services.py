@@ -370,7 +370,9 @@ def test_waiting_for_the_customer_and_their_answer(city: City) -> None:
     assert case.status == Status.OPEN
     assert message.kind == EntryKind.INBOUND_MESSAGE
     assert message.actor_label == "Maija Meikäläinen"
-    assert _entries(case, EntryKind.STATUS_CHANGE)[-1].data == {"from": Status.WAITING, "to": Status.OPEN}
+    assert _entries(case, EntryKind.STATUS_CHANGE)[-1].data == {
+        "from": Status.WAITING, "to": Status.OPEN, "by_customer": True, "reason": "customer_message",
+    }
 
 
 @pytest.mark.django_db
@@ -765,7 +767,7 @@ def test_attachment_is_stored_by_content(city: City) -> None:
     with audited("case.attachment_add", actor=expert):
         attachment = services.attachment_add(case=case, uploaded_file=text_file(name="../../etc/passwd"), actor=expert)
     assert attachment.content_type == "text/plain"
-    assert attachment.original_name == "passwd"
+    assert attachment.original_name == "passwd.txt"
     assert attachment.uploaded_by == expert
     assert attachment.size == len(b"Kuvaus kuopasta.\n")
 
