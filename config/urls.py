@@ -2,7 +2,11 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
+from civicdesk.accounts.views import login_rate_limited
 from civicdesk.core import views as core_views
+
+# The admin's own login gets the same rate limits as the staff login (set before its URLs are built).
+admin.site.login = login_rate_limited(admin.site.login)  # type: ignore[method-assign,assignment]
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),

@@ -124,3 +124,24 @@ def test_filesystem_broker_worker_runs_a_queued_task(tmp_path):
         assert "'ok': True" in log.read_text()
     finally:
         _stop(worker)
+
+
+def test_queueing_creates_the_filesystem_broker_folders(tmp_path):
+    """A task queued on a fresh machine must not fail because kombu's folders do not exist yet."""
+    broker_dir = tmp_path / "celery"
+    code = (
+        "import django; django.setup()\n"
+        "from civicdesk.privacy.tasks import audit_verify_chain_task\n"
+        "audit_verify_chain_task.delay()\n"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "CELERY_BROKER_DIR": str(broker_dir),
+        "CELERY_BROKER_URL": "filesystem://",
+        "REDIS_URL": "",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+    subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, check=True, timeout=120,
+                   capture_output=True)
+    assert len(list((broker_dir / "messages").iterdir())) == 1

@@ -8,19 +8,23 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from civicdesk.accounts.admin_scoping import OrganizationScopedRowsMixin, managed_organization_ids
+from civicdesk.accounts.admin_scoping import (
+    AuditedAdminMixin,
+    OrganizationScopedInlineMixin,
+    managed_organization_ids,
+)
 from civicdesk.accounts.models import GroupMembership, Membership, Role, User
 
 
-# The inlines keep Django's model permissions (in practice: superusers), but whoever holds them
-# still sees and grants memberships only in the organisations where they are technical admin.
-class MembershipInline(OrganizationScopedRowsMixin, admin.TabularInline):
+# Technical admins grant roles and group memberships, but only in the organisations where they
+# are technical admin: rows and choices are limited to those.
+class MembershipInline(OrganizationScopedInlineMixin, admin.TabularInline):
     model = Membership
     extra = 0
     filter_horizontal = ("areas",)
 
 
-class GroupMembershipInline(OrganizationScopedRowsMixin, admin.TabularInline):
+class GroupMembershipInline(OrganizationScopedInlineMixin, admin.TabularInline):
     organization_path = "service_group__organization"
     model = GroupMembership
     extra = 0
@@ -28,7 +32,7 @@ class GroupMembershipInline(OrganizationScopedRowsMixin, admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     inlines = (MembershipInline, GroupMembershipInline)
     list_display = ("username", "email", "first_name", "last_name", "is_active", "last_login")
     search_fields = ("username", "email", "first_name", "last_name")

@@ -6,3 +6,6 @@ class AccountsConfig(AppConfig):
     name = "civicdesk.accounts"
     label = "accounts"
     verbose_name = _("Accounts and roles")
+
+    def ready(self) -> None:
+        from civicdesk.accounts import receivers  # noqa: F401  (connects the audit receivers)

@@ -1,18 +1,25 @@
-"""Login with rate limits: per client address and per username, to slow password guessing."""
+"""Login with rate limits: per client address and per username, to slow password guessing.
+
+The staff login and the Django admin's login share the same counters.
+"""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.template.response import TemplateResponse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from django_ratelimit.decorators import ratelimit
+from django_ratelimit.core import is_ratelimited
 
 from civicdesk.core.request_context import client_ip_from_meta
+
+RATE_LIMIT_GROUP = "civicdesk.login"
 
 
 def _client_address(group: str, request: HttpRequest) -> str:
@@ -21,26 +28,38 @@ def _client_address(group: str, request: HttpRequest) -> str:
     return client_ip_from_meta(request.META, settings.TRUSTED_PROXY_COUNT) or ""
 
 
-@method_decorator(
-    ratelimit(key=_client_address, rate=lambda g, r: settings.LOGIN_RATE_LIMIT, method="POST", block=False),
-    name="post",
-)
-@method_decorator(
-    ratelimit(key="post:username", rate=lambda g, r: settings.LOGIN_RATE_LIMIT_PER_USER, method="POST", block=False),
-    name="post",
-)
+def _too_many_attempts(request: HttpRequest) -> HttpResponse:
+    response = TemplateResponse(
+        request,
+        "components/error.html",
+        {"message": _("Too many login attempts. Wait a few minutes and try again."), "status": 429},
+        status=429,
+    )
+    response["Retry-After"] = "300"
+    return response
+
+
+def login_rate_limited(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Refuse login POSTs beyond the per-address or per-username rate with a 429."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if request.method == "POST":
+            by_address = is_ratelimited(
+                request, group=RATE_LIMIT_GROUP, key=_client_address, rate=settings.LOGIN_RATE_LIMIT, increment=True
+            )
+            by_username = is_ratelimited(
+                request, group=RATE_LIMIT_GROUP + ".user", key="post:username",
+                rate=settings.LOGIN_RATE_LIMIT_PER_USER, increment=True,
+            )
+            if by_address or by_username:
+                return _too_many_attempts(request)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@method_decorator(login_rate_limited, name="dispatch")
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if getattr(request, "limited", False):
-            response = TemplateResponse(
-                request,
-                "components/error.html",
-                {"message": _("Too many login attempts. Wait a few minutes and try again."), "status": 429},
-                status=429,
-            )
-            response["Retry-After"] = "300"
-            return response
-        return super().post(request, *args, **kwargs)

@@ -1167,3 +1167,27 @@ def attachment_open(*, user: Any, attachment_id: int) -> Attachment:
         changes={"attachment": attachment.pk}, subjects=_subjects(attachment.case),
     )
     return attachment
+
+
+def cases_search_logged(*, user: Any, query: str, language: str | None = None, limit: int = 50) -> list[Case]:
+    """Search cases (selectors.cases_search) and log the search itself.
+
+    A search by a customer's email or phone is a lookup of a person's data, so the log-data
+    request for that person shows who looked them up (R4.8).
+    """
+    from civicdesk.cases.selectors import cases_search
+
+    results = cases_search(user=user, query=query, language=language, limit=limit)
+    query = (query or "").strip()
+    if query:
+        looks_personal = "@" in query or bool(re.fullmatch(r"[+\d\s()-]{6,}", query))
+        audit_record(
+            action="case.search",
+            actor=user,
+            organization_id=next(iter(access_for(user).organization_ids), None),
+            object_type="case_search",
+            object_id="",
+            changes={"query": query[:200], "results": [c.reference for c in results[:50]]},
+            subjects=[query.lower()] if looks_personal else [],
+        )
+    return results

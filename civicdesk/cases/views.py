@@ -82,5 +82,5 @@ def attachment_download(request: HttpRequest, attachment_id: int) -> FileRespons
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")
-    results = selectors.cases_search(user=request.user, query=query, language=request.LANGUAGE_CODE)
+    results = services.cases_search_logged(user=request.user, query=query, language=request.LANGUAGE_CODE)
     return render(request, "cases/search.html", {"query": query, "results": results})

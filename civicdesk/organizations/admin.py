@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest
 
-from civicdesk.accounts.admin_scoping import ScopedAdmin, ScopedTranslationAdmin
+from civicdesk.accounts.admin_scoping import OrganizationScopedInlineMixin, ScopedAdmin, ScopedTranslationAdmin
 from civicdesk.accounts.models import Role
 from civicdesk.core.errors import InvalidInputError
 from civicdesk.organizations.geometry import parse_area_geometry
@@ -48,12 +48,16 @@ class ServiceGroupAdmin(ScopedTranslationAdmin):
     search_fields = ("name", "code")
 
 
-class OpeningHoursInline(admin.TabularInline):
+class OpeningHoursInline(OrganizationScopedInlineMixin, admin.TabularInline):
+    organization_path = "calendar__organization"
+    admin_roles = (Role.TECHNICAL_ADMIN, Role.CONTENT_ADMIN)
     model = OpeningHours
     extra = 0
 
 
-class CalendarExceptionInline(admin.TabularInline):
+class CalendarExceptionInline(OrganizationScopedInlineMixin, admin.TabularInline):
+    organization_path = "calendar__organization"
+    admin_roles = (Role.TECHNICAL_ADMIN, Role.CONTENT_ADMIN)
     model = CalendarException
     extra = 0
 

@@ -13,6 +13,7 @@ from civicdesk.accounts.admin_scoping import managed_organization_ids
 from civicdesk.accounts.models import Role
 from civicdesk.privacy.models import AuditEntry
 from civicdesk.privacy.selectors import audit_entries_as_csv
+from civicdesk.privacy.services import audit_record
 
 
 @admin.register(AuditEntry)
@@ -28,9 +29,29 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Export selected entries as CSV"), permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet[AuditEntry]) -> HttpResponse:
-        response = HttpResponse(audit_entries_as_csv(queryset.order_by("sequence")), content_type="text/csv")
+        entries = list(queryset.order_by("sequence"))
+        self._audit_reading(request, "audit_log.export", {"entries": len(entries)})
+        response = HttpResponse(audit_entries_as_csv(entries), content_type="text/csv")
         response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
         return response
+
+    def _audit_reading(self, request: HttpRequest, action: str, changes: dict[str, Any]) -> None:
+        # Reading the log is itself logged: who looked for what (R4.8).
+        orgs = managed_organization_ids(request, (Role.TECHNICAL_ADMIN,))
+        audit_record(
+            action=action, actor=request.user,
+            organization_id=next(iter(orgs)) if orgs and len(orgs) == 1 else None,
+            object_type="audit_log", object_id="", changes=changes,
+        )
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        if request.method == "GET":
+            self._audit_reading(request, "audit_log.view", {"query": dict(request.GET.lists())})
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None) -> Any:
+        self._audit_reading(request, "audit_log.view", {"entry": object_id})
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEntry]:
         qs = super().get_queryset(request)
