@@ -55,11 +55,20 @@ def access_for(user: Any) -> UserAccess:
         return cached
     roles: dict[int, set[str]] = {}
     viewer_areas: dict[int, set[int]] = {}
-    memberships = Membership.objects.filter(user=user, organization__is_active=True).prefetch_related("areas")
-    for membership in memberships:
-        roles.setdefault(membership.organization_id, set()).add(membership.role)
-        if membership.role == Role.VIEWER:
-            viewer_areas.setdefault(membership.organization_id, set()).update(a.pk for a in membership.areas.all())
+    viewer_memberships: dict[int, int] = {}
+    memberships = Membership.objects.filter(user=user, organization__is_active=True).values_list(
+        "pk", "organization_id", "role"
+    )
+    for membership_id, organization_id, role in memberships:
+        roles.setdefault(organization_id, set()).add(role)
+        if role == Role.VIEWER:
+            viewer_memberships[membership_id] = organization_id
+    if viewer_memberships:
+        # Only viewers have areas: everyone else is resolved in two queries per request.
+        for membership_id, area_id in Membership.areas.through.objects.filter(
+            membership_id__in=list(viewer_memberships)
+        ).values_list("membership_id", "area_id"):
+            viewer_areas.setdefault(viewer_memberships[membership_id], set()).add(area_id)
     group_rows = GroupMembership.objects.filter(
         user=user, service_group__is_active=True, service_group__organization_id__in=list(roles)
     ).values_list("service_group_id", "service_group__organization_id")
