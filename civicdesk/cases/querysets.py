@@ -20,12 +20,11 @@ class CaseQuerySet(models.QuerySet["Case"]):
         return self.open().filter(due_at__lt=now)
 
     def for_list(self) -> CaseQuerySet:
-        """What a list row shows: group, handler, type and area in one query; categories prefetched.
+        """What a list row shows: group, handler, type and area in one query.
 
-        The long text columns, the search vector and area outlines stay in the database.
+        The long text columns, the search vector and area outlines stay in the database. The
+        selectors add each row's categories (`category_list`) with one more query.
         """
-        return (
-            self.select_related("owner_group", "handler", "case_type", "area")
-            .defer("description", "search_vector", "public_text", "public_answer", "consent_text", "area__geometry")
-            .prefetch_related("categories")
+        return self.select_related("owner_group", "handler", "case_type", "area").defer(
+            "description", "search_vector", "public_text", "public_answer", "consent_text", "area__geometry"
         )

@@ -25,6 +25,7 @@ from civicdesk.cases.models import (
     Case,
     CaseLink,
     CaseQuerySet,
+    Category,
     CommentRequest,
     CommentRequestStatus,
     LinkKind,
@@ -70,6 +71,27 @@ class CasePage:
     @property
     def has_previous(self) -> bool:
         return self.page > 1
+
+
+def _rows(cases: Any) -> list[Case]:
+    """Evaluate a list query and give each case `category_list` (primary first) from one more query.
+
+    Cheaper than prefetch_related("categories"), which builds a related manager per row.
+    """
+    rows = list(cases)
+    if not rows:
+        return rows
+    by_case: dict[int, list[Category]] = {case.pk: [] for case in rows}
+    categories = (
+        Category.objects.filter(case_categories__case_id__in=list(by_case))
+        .annotate(listed_for=F("case_categories__case_id"), listed_primary=F("case_categories__is_primary"))
+        .order_by("listed_for", "-listed_primary", "name")
+    )
+    for category in categories:
+        by_case[category.listed_for].append(category)
+    for case in rows:
+        case.category_list = by_case[case.pk]
+    return rows
 
 
 def _page_number(page: Any) -> int:
@@ -206,13 +228,13 @@ def cases_in_queue(
     if offset < total:
         # Pick the page's ids from the index first, then load only those rows.
         page_ids = cases.order_by(*SORTS[sort]).values("pk")[offset : offset + size]
-        rows = list(Case.objects.filter(pk__in=page_ids).for_list().order_by(*SORTS[sort]))
+        rows = _rows(Case.objects.filter(pk__in=page_ids).for_list().order_by(*SORTS[sort]))
     return CasePage(cases=rows, page=number, page_size=size, total=total, total_is_exact=total < limit)
 
 
 def cases_handled_by(*, user: Any, limit: int = 50) -> list[Case]:
     """The user's own open cases, most recently active first (2 queries)."""
-    return list(
+    return _rows(
         cases_visible_to(user).open().filter(handler_id=user.pk).for_list().order_by("-last_activity_at", "-id")[:limit]
     )
 
@@ -293,13 +315,13 @@ def cases_search(*, user: Any, query: str, limit: int = 50, language: str | None
     match = REFERENCE_RE.match(query)
     if match:
         reference = f"{match.group(1)}-{int(match.group(2)):06d}"
-        return list(visible.filter(reference=reference).for_list()[:limit])
+        return _rows(visible.filter(reference=reference).for_list()[:limit])
     if "@" in query and " " not in query:
-        return list(visible.filter(customer_email=query.lower()).for_list().order_by("-last_activity_at")[:limit])
+        return _rows(visible.filter(customer_email=query.lower()).for_list().order_by("-last_activity_at")[:limit])
     digits = re.sub(r"[\s()-]", "", query)
     phone = phone_normalize(digits) if re.fullmatch(r"\+?\d{6,15}", digits) else None
     if phone:
-        return list(visible.filter(customer_phone=phone).for_list().order_by("-last_activity_at")[:limit])
+        return _rows(visible.filter(customer_phone=phone).for_list().order_by("-last_activity_at")[:limit])
     if connection.vendor == "postgresql":
         config = {"fi": "finnish", "sv": "swedish", "en": "english"}.get(language or "fi", "finnish")
         text_query = SearchQuery(query, config=config, search_type="websearch") | SearchQuery(
@@ -308,7 +330,7 @@ def cases_search(*, user: Any, query: str, limit: int = 50, language: str | None
         matches = visible.filter(search_vector=text_query)
     else:
         matches = visible.filter(Q(title__icontains=query) | Q(description__icontains=query))
-    return list(matches.for_list().order_by("-last_activity_at", "-id")[:limit])
+    return _rows(matches.for_list().order_by("-last_activity_at", "-id")[:limit])
 
 
 def cases_of_same_customer(*, user: Any, case: Case, limit: int = 20) -> list[Case]:
@@ -320,7 +342,7 @@ def cases_of_same_customer(*, user: Any, case: Case, limit: int = 20) -> list[Ca
         same |= Q(customer_email=case.customer_email)
     if case.customer_phone:
         same |= Q(customer_phone=case.customer_phone)
-    return list(
+    return _rows(
         cases_visible_to(user).filter(organization_id=case.organization_id).filter(same).exclude(pk=case.pk)
         .for_list().order_by("-created_at")[:limit]
     )
@@ -342,7 +364,7 @@ def cases_nearby(*, user: Any, case: Case, radius_m: float = 300, days: int = 18
     )
     if category_ids:
         candidates = candidates.filter(case_categories__category_id__in=category_ids).distinct()
-    return list(candidates.for_list().order_by("-created_at")[:limit])
+    return _rows(candidates.for_list().order_by("-created_at")[:limit])
 
 
 def queues_for_user(*, user: Any) -> list[ServiceGroup]:
