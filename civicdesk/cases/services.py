@@ -313,6 +313,22 @@ def _require_special_recipient(case: Case, *, user: Any = None, group: ServiceGr
         )
 
 
+def _special_owner_group(case_type: CaseType, group: ServiceGroup, *, explicit: bool) -> ServiceGroup:
+    """The queue of a case holding special categories must be one whose members may see it.
+
+    A group chosen by routing that may not see such data gives way to the case type's first
+    named group; a group chosen explicitly is refused.
+    """
+    allowed = list(case_type.special_data_groups.filter(is_active=True).order_by("pk"))
+    if any(g.pk == group.pk for g in allowed):
+        return group
+    if explicit or not allowed:
+        raise InvalidInputError(
+            _("This group may not see cases holding special categories of personal data."), field="service_group"
+        )
+    return allowed[0]
+
+
 def _intake_group(organization: Organization) -> ServiceGroup:
     group = ServiceGroup.objects.filter(organization=organization, is_intake=True, is_active=True).first()
     if group is None:
@@ -400,6 +416,8 @@ def case_create(
             group = _validate_group(organization.pk, chosen[0].default_group_id)
         else:
             group = _intake_group(organization)
+        if contains_special_categories:
+            group = _special_owner_group(case_type, group, explicit=owner_group is not None)
         area = (
             area_for_point(organization=organization, lat=lat_f, lon=lon_f)
             if lat_f is not None and lon_f is not None
@@ -520,6 +538,8 @@ def _forward(case: Case, *, actor: Any, to_group: ServiceGroup, message: str, ha
     if to_group.pk == case.owner_group_id:
         raise InvalidStateError(_("The case is already in this group."))
     handler = _validate_handler(case.organization_id, handler, to_group) if handler is not None else None
+    if handler is not None:
+        _require_special_recipient(case, user=handler, field="handler")
     from_group = case.owner_group
     # The sending group can follow the case it handed on.
     CaseShare.objects.get_or_create(case=case, service_group=from_group, reason=ShareReason.FORWARDED_FROM)
@@ -1181,6 +1201,7 @@ def cases_search_logged(*, user: Any, query: str, language: str | None = None, l
     query = (query or "").strip()
     if query:
         looks_personal = "@" in query or bool(re.fullmatch(r"[+\d\s()-]{6,}", query))
+        subject = (phone_normalize(query) or query) if looks_personal and "@" not in query else query
         audit_record(
             action="case.search",
             actor=user,
@@ -1188,6 +1209,6 @@ def cases_search_logged(*, user: Any, query: str, language: str | None = None, l
             object_type="case_search",
             object_id="",
             changes={"query": query[:200], "results": [c.reference for c in results[:50]]},
-            subjects=[query.lower()] if looks_personal else [],
+            subjects=[subject.lower()] if looks_personal else [],
         )
     return results

@@ -1142,3 +1142,4 @@ def test_error_messages_are_translated(world: World) -> None:
     assert messages["en"] == "Note is required."
     assert messages["fi"] != messages["en"]
     assert messages["sv"] != messages["en"]
+
