@@ -12,12 +12,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
-from django.template.response import TemplateResponse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
 
 from civicdesk.core.request_context import client_ip_from_meta
+from civicdesk.core.views import too_many_requests
 
 RATE_LIMIT_GROUP = "civicdesk.login"
 
@@ -29,14 +29,9 @@ def _client_address(group: str, request: HttpRequest) -> str:
 
 
 def _too_many_attempts(request: HttpRequest) -> HttpResponse:
-    response = TemplateResponse(
-        request,
-        "components/error.html",
-        {"message": _("Too many login attempts. Wait a few minutes and try again."), "status": 429},
-        status=429,
+    return too_many_requests(
+        request, message=_("Too many login attempts. Wait a few minutes and try again."), retry_after_seconds=300
     )
-    response["Retry-After"] = "300"
-    return response
 
 
 def login_rate_limited(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:

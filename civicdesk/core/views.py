@@ -18,15 +18,16 @@ def health(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+def too_many_requests(request: HttpRequest, *, message: str, retry_after_seconds: int) -> HttpResponse:
+    """A 429 page with a translated message and Retry-After."""
+    response = render(request, "components/error.html", {"message": message, "status": 429}, status=429)
+    response["Retry-After"] = str(retry_after_seconds)
+    return response
+
+
 def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """Shown when a rate-limited endpoint refuses a request (429 with a translated message)."""
+    """Shown when a rate-limited endpoint refuses a request (django-ratelimit's RATELIMIT_VIEW)."""
     from django.utils.translation import gettext as _
 
-    response = render(
-        request,
-        "components/error.html",
-        {"message": _("Too many requests. Wait a moment and try again."), "status": 429},
-        status=429,
-    )
-    response["Retry-After"] = "60"
-    return response
+    return too_many_requests(request, message=_("Too many requests. Wait a moment and try again."),
+                             retry_after_seconds=60)
