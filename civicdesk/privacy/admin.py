@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from civicdesk.accounts.admin_scoping import managed_organization_ids
 from civicdesk.accounts.models import Role
 from civicdesk.privacy.models import AuditEntry
-from civicdesk.privacy.selectors import audit_entries_as_csv
+from civicdesk.privacy.selectors import audit_entries_as_csv, audit_entries_of_organizations
 from civicdesk.privacy.services import audit_record
 
 
@@ -56,7 +56,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEntry]:
         qs = super().get_queryset(request)
         orgs = managed_organization_ids(request, (Role.TECHNICAL_ADMIN,))
-        return qs if orgs is None else qs.filter(organization__in=orgs)
+        return qs if orgs is None else audit_entries_of_organizations(qs, orgs)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return managed_organization_ids(request, (Role.TECHNICAL_ADMIN,)) != frozenset()

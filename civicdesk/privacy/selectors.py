@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from civicdesk.core.errors import InvalidInputError
@@ -16,6 +16,18 @@ from civicdesk.privacy.models import AuditEntry
 
 EXPORT_COLUMNS = ("sequence", "created_at", "actor_id", "actor", "actor_label", "action", "object_type",
                   "object_id", "object_label", "source_ip", "channel", "changes")
+
+
+def audit_entries_of_organizations(
+    entries: QuerySet[AuditEntry], organization_ids: Iterable[int]
+) -> QuerySet[AuditEntry]:
+    """Entries of these organisations, plus those without one (logins, changes to user accounts)
+    made by their members, so that a technical admin also sees their staff's logins."""
+    from civicdesk.accounts.models import Membership
+
+    ids = list(organization_ids)
+    by_member = Exists(Membership.objects.filter(organization_id__in=ids, user_id=OuterRef("actor_id")))
+    return entries.filter(Q(organization_id__in=ids) | (Q(organization__isnull=True) & by_member))
 
 
 def audit_entries_for_log_request(
@@ -42,9 +54,9 @@ def audit_entries_for_log_request(
         wanted |= Q(subjects__icontains=f'"{subject}"') | Q(subjects__icontains=json.dumps(subject))
     if actor_id is not None:
         wanted |= Q(actor_id=actor_id)
-    entries = AuditEntry.objects.filter(wanted)
+    entries: QuerySet[AuditEntry] = AuditEntry.objects.filter(wanted)
     if organization_id is not None:
-        entries = entries.filter(organization_id=organization_id)
+        entries = audit_entries_of_organizations(entries, [organization_id])
     return entries.select_related("actor").order_by("sequence")
 
 

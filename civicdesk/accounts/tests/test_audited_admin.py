@@ -105,3 +105,23 @@ def test_searching_for_a_person_is_logged_with_the_person(client, city: City):
     entry = AuditEntry.objects.get(action="case.search")
     assert entry.subjects == ["maija@example.fi"]
     assert len(entry.changes["results"]) == 1
+
+
+@pytest.mark.django_db
+def test_technical_admin_sees_their_staffs_logins_but_not_other_cities(client, city: City, other_city):
+    from civicdesk.privacy.selectors import audit_entries_for_log_request
+
+    own, foreign = city.users["expert"], other_city.users["expert"]
+    for user in (own, foreign):
+        client.post("/accounts/login/", {"username": user.username, "password": "correct-horse-battery"})
+        client.post("/accounts/logout/")
+    entries = audit_entries_for_log_request(organization_id=city.org.pk, actor_id=own.pk)
+    assert [e.action for e in entries] == ["auth.login", "auth.logout"]
+    assert not audit_entries_for_log_request(organization_id=city.org.pk, actor_id=foreign.pk).exists()
+
+    techadmin = city.users["techadmin"]
+    techadmin.is_staff = True
+    techadmin.save()
+    client.force_login(techadmin)
+    rows = client.get("/en/admin/privacy/auditentry/?action__exact=auth.login").context["cl"].result_list
+    assert {e.actor_id for e in rows} == {own.pk, techadmin.pk}
