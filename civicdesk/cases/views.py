@@ -1,20 +1,24 @@
 """Staff pages over the case services. Thin: parse, call one service or selector, render.
 
-The full workspace (actions as forms, saved views, notifications) is built on these in the
-staff-workspace issue; these pages already respect the permission policy and the audit log.
+Every action of R4.5 is a form on the case page (civicdesk/cases/forms.py) that posts to
+`case_action`; the rest of the workspace (saved views, notifications, HTMX partials) is built
+on these in the staff-workspace issue.
 """
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from civicdesk.accounts.permissions import service_groups_visible_to
 from civicdesk.cases import selectors, services
-from civicdesk.core.errors import NotFoundError
+from civicdesk.cases.forms import ACTION_FORMS, CaseActionForm, action_forms_for
+from civicdesk.cases.models import Case
+from civicdesk.core.errors import ApplicationError, NotFoundError
 
 QUEUE_FILTER_LABELS = {
     "open": _("Open"), "new": _("New"), "waiting": _("Waiting for customer"), "overdue": _("Overdue"),
@@ -57,13 +61,44 @@ def queue(request: HttpRequest, group_id: int) -> HttpResponse:
 @require_GET
 def case_page(request: HttpRequest, reference: str) -> HttpResponse:
     case = selectors.case_get_for_user(user=request.user, reference=reference)
+    return _render_case_page(request, case)
+
+
+def _render_case_page(
+    request: HttpRequest, case: Case, *, bound: CaseActionForm | None = None, status: int = 200
+) -> HttpResponse:
     services.case_view(user=request.user, case=case)
     return render(request, "cases/detail.html", {
         "case": case,
         "detail": selectors.case_detail(case=case),
         "same_customer": selectors.cases_of_same_customer(user=request.user, case=case, limit=10),
         "nearby": selectors.cases_nearby(user=request.user, case=case, limit=10),
-    })
+        "action_forms": action_forms_for(actor=request.user, case=case, bound=bound),
+        "failed_action": bound,
+    }, status=status)
+
+
+@login_required
+@require_POST
+def case_action(request: HttpRequest, reference: str, action: str) -> HttpResponse:
+    """Run one action form; on success back to the case page, else the page with the form's errors."""
+    case = selectors.case_get_for_user(user=request.user, reference=reference)
+    form_class = ACTION_FORMS.get(action)
+    if form_class is None:
+        raise NotFoundError()
+    form = form_class(request.POST, case=case, actor=request.user)
+    status = 400
+    if form.is_valid():
+        try:
+            message = form.perform()
+        except ApplicationError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+            status = exc.status_code
+        else:
+            messages.success(request, message)
+            return redirect("cases:detail", reference=case.reference)
+    case = selectors.case_get_for_user(user=request.user, reference=reference)
+    return _render_case_page(request, case, bound=form, status=status)
 
 
 @login_required

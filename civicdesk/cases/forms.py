@@ -1,0 +1,366 @@
+"""Forms for the actions on a case page. Each form parses input and calls exactly one service.
+
+The services do the validation that matters (permissions, state, content); the forms only turn
+posted text into typed values and offer sensible choices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from civicdesk.accounts.models import Role, User
+from civicdesk.cases import permissions as policy
+from civicdesk.cases import services
+from civicdesk.cases.models import Case, CommentRequest, CommentRequestStatus, LinkKind
+from civicdesk.cases.selectors import case_get_for_user
+from civicdesk.organizations.models import ServiceGroup
+
+HANDLING_ROLES = (Role.SERVICE_ADVISOR, Role.EXPERT, Role.EXTERNAL_PARTNER)
+
+
+def _staff_of(case: Case) -> QuerySet[User]:
+    return (
+        User.objects.filter(
+            is_active=True, memberships__organization_id=case.organization_id, memberships__role__in=HANDLING_ROLES
+        )
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+def _set_choices(form: forms.Form, name: str, queryset: QuerySet[Any]) -> None:
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    field.queryset = queryset
+
+
+def _groups_of(case: Case) -> QuerySet[ServiceGroup]:
+    return ServiceGroup.objects.filter(organization_id=case.organization_id, is_active=True).order_by("name")
+
+
+class CaseActionForm(forms.Form):
+    """A form bound to one case and one actor; `perform` calls the service."""
+
+    title: Any = ""
+    allowed: Callable[[Any, Case], bool] = staticmethod(policy.can_handle_case)
+    open_only = True
+    closed_only = False
+
+    def __init__(self, *args: Any, case: Case, actor: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", self.action_name())
+        super().__init__(*args, **kwargs)
+        self.case = case
+        self.actor = actor
+
+    @classmethod
+    def action_name(cls) -> str:
+        return ACTION_NAMES[cls]
+
+    @classmethod
+    def offered(cls, actor: Any, case: Case) -> bool:
+        if cls.open_only and not case.is_open:
+            return False
+        if cls.closed_only and (case.is_open or case.merged_into_id):
+            return False
+        return bool(cls.allowed(actor, case))
+
+    def perform(self) -> str:
+        raise NotImplementedError
+
+
+class TakeForm(CaseActionForm):
+    title = _("Take the case")
+    allowed = staticmethod(policy.can_take_case)
+
+    def perform(self) -> str:
+        services.case_take(case=self.case, actor=self.actor)
+        return str(_("You now handle the case."))
+
+
+class AssignForm(CaseActionForm):
+    title = _("Assign to a person")
+    allowed = staticmethod(policy.can_assign_case)
+    handler = forms.ModelChoiceField(label=_("Handler"), queryset=User.objects.none())
+    message = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        members = Q(group_memberships__service_group=self.case.owner_group) | Q(
+            memberships__role=Role.SERVICE_ADVISOR, memberships__organization_id=self.case.organization_id
+        )
+        _set_choices(self, "handler", _staff_of(self.case).filter(members).distinct())
+
+    def perform(self) -> str:
+        services.case_assign(
+            case=self.case, actor=self.actor, handler=self.cleaned_data["handler"], message=self.cleaned_data["message"]
+        )
+        return str(_("The handler was changed."))
+
+
+class ForwardForm(CaseActionForm):
+    title = _("Forward to another group")
+    allowed = staticmethod(policy.can_forward_case)
+    to_group: forms.ModelChoiceField[ServiceGroup] = forms.ModelChoiceField(
+        label=_("Service group"), queryset=ServiceGroup.objects.none()
+    )
+    message = forms.CharField(label=_("Message to the group"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _set_choices(self, "to_group", _groups_of(self.case).exclude(pk=self.case.owner_group_id))
+
+    def perform(self) -> str:
+        services.case_forward(
+            case=self.case,
+            actor=self.actor,
+            to_group=self.cleaned_data["to_group"],
+            message=self.cleaned_data["message"],
+        )
+        return str(_("The case was forwarded."))
+
+
+class ReplyForm(CaseActionForm):
+    title = _("Reply to the customer")
+    allowed = staticmethod(policy.can_reply_to_case)
+    body = forms.CharField(label=_("Reply"), widget=forms.Textarea(attrs={"rows": 6}))
+    wait_for_customer = forms.BooleanField(label=_("Ask the customer for more information"), required=False)
+    close = forms.BooleanField(label=_("Close the case after replying"), required=False)
+
+    def perform(self) -> str:
+        services.case_reply(
+            case=self.case,
+            actor=self.actor,
+            body=self.cleaned_data["body"],
+            wait_for_customer=self.cleaned_data["wait_for_customer"],
+            close=self.cleaned_data["close"],
+        )
+        return str(_("The reply was sent."))
+
+
+class NoteForm(CaseActionForm):
+    title = _("Internal note")
+    allowed = staticmethod(policy.can_add_note_to_case)
+    open_only = False
+    body = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def perform(self) -> str:
+        services.case_add_note(case=self.case, actor=self.actor, body=self.cleaned_data["body"])
+        return str(_("The note was added."))
+
+
+class InformationForm(CaseActionForm):
+    title = _("Send for information")
+    allowed = staticmethod(policy.can_send_case_for_information)
+    open_only = False
+    to_group: forms.ModelChoiceField[ServiceGroup] = forms.ModelChoiceField(
+        label=_("Service group"), queryset=ServiceGroup.objects.none(), required=False
+    )
+    to_user = forms.ModelChoiceField(label=_("Person"), queryset=User.objects.none(), required=False)
+    message = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _set_choices(self, "to_group", _groups_of(self.case))
+        _set_choices(self, "to_user", _staff_of(self.case))
+
+    def perform(self) -> str:
+        services.case_send_for_information(
+            case=self.case,
+            actor=self.actor,
+            message=self.cleaned_data["message"],
+            to_user=self.cleaned_data["to_user"],
+            to_group=self.cleaned_data["to_group"],
+        )
+        return str(_("The case was sent for information."))
+
+
+class CommentRequestForm(CaseActionForm):
+    title = _("Request a comment")
+    allowed = staticmethod(policy.can_request_comment_on_case)
+    from_user = forms.ModelChoiceField(label=_("From a person"), queryset=User.objects.none(), required=False)
+    from_group: forms.ModelChoiceField[ServiceGroup] = forms.ModelChoiceField(
+        label=_("From a group"), queryset=ServiceGroup.objects.none(), required=False
+    )
+    question = forms.CharField(label=_("Question"), widget=forms.Textarea(attrs={"rows": 3}))
+    due_at = forms.DateTimeField(
+        label=_("Answer by"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _set_choices(self, "from_user", _staff_of(self.case).exclude(pk=self.actor.pk))
+        _set_choices(self, "from_group", _groups_of(self.case))
+
+    def perform(self) -> str:
+        services.case_request_comment(
+            case=self.case,
+            actor=self.actor,
+            question=self.cleaned_data["question"],
+            from_user=self.cleaned_data["from_user"],
+            from_group=self.cleaned_data["from_group"],
+            due_at=self.cleaned_data["due_at"],
+        )
+        return str(_("The comment was requested."))
+
+
+class CommentAnswerForm(CaseActionForm):
+    title = _("Answer a comment request")
+    open_only = False
+    comment_request = forms.ModelChoiceField(label=_("Request"), queryset=CommentRequest.objects.none())
+    answer = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 4}))
+
+    @classmethod
+    def offered(cls, actor: Any, case: Case) -> bool:
+        pending = CommentRequest.objects.filter(case=case, status=CommentRequestStatus.PENDING).select_related("case")
+        return any(policy.can_answer_comment_request(actor, r) for r in pending)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _set_choices(
+            self,
+            "comment_request",
+            CommentRequest.objects.filter(case=self.case, status=CommentRequestStatus.PENDING),
+        )
+
+    def perform(self) -> str:
+        services.comment_request_answer(
+            comment_request=self.cleaned_data["comment_request"], actor=self.actor, answer=self.cleaned_data["answer"]
+        )
+        return str(_("Your comment was added."))
+
+
+class CloseForm(CaseActionForm):
+    title = _("Close")
+    allowed = staticmethod(policy.can_close_case)
+    reply = forms.CharField(
+        label=_("Final reply to the customer (required when an answer was asked for)"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+    )
+
+    def perform(self) -> str:
+        services.case_close(case=self.case, actor=self.actor, reply=self.cleaned_data["reply"])
+        return str(_("The case was closed."))
+
+
+class CloseUnnecessaryForm(CaseActionForm):
+    title = _("Close as unnecessary")
+    allowed = staticmethod(policy.can_close_case)
+    reason = forms.CharField(label=_("Reason (internal)"), max_length=2000)
+
+    def perform(self) -> str:
+        services.case_close_unnecessary(case=self.case, actor=self.actor, reason=self.cleaned_data["reason"])
+        return str(_("The case was closed as unnecessary."))
+
+
+class ReopenForm(CaseActionForm):
+    title = _("Reopen")
+    allowed = staticmethod(policy.can_reopen_case)
+    open_only = False
+    closed_only = True
+    reason = forms.CharField(label=_("Reason"), max_length=2000, required=False)
+
+    def perform(self) -> str:
+        services.case_reopen(case=self.case, actor=self.actor, reason=self.cleaned_data["reason"])
+        return str(_("The case was reopened."))
+
+
+class PublishForm(CaseActionForm):
+    title = _("Publish an anonymised version")
+    allowed = staticmethod(policy.can_publish_case)
+    open_only = False
+    public_title = forms.CharField(label=_("Public title"), max_length=200)
+    public_text = forms.CharField(label=_("Public text (no personal data)"), widget=forms.Textarea(attrs={"rows": 4}))
+    public_answer = forms.CharField(label=_("Public answer"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial = {
+                "public_title": self.case.public_title or self.case.title,
+                "public_text": self.case.public_text,
+                "public_answer": self.case.public_answer,
+            }
+
+    @classmethod
+    def offered(cls, actor: Any, case: Case) -> bool:
+        return not case.contains_special_categories and not case.merged_into_id and super().offered(actor, case)
+
+    def perform(self) -> str:
+        services.case_publish(case=self.case, actor=self.actor, **self.cleaned_data)
+        return str(_("The case was published."))
+
+
+class UnpublishForm(CaseActionForm):
+    title = _("Unpublish")
+    allowed = staticmethod(policy.can_unpublish_case)
+    open_only = False
+    reason = forms.CharField(label=_("Reason"), max_length=2000, required=False)
+
+    @classmethod
+    def offered(cls, actor: Any, case: Case) -> bool:
+        return case.is_published and super().offered(actor, case)
+
+    def perform(self) -> str:
+        services.case_unpublish(case=self.case, actor=self.actor, reason=self.cleaned_data["reason"])
+        return str(_("The case was unpublished."))
+
+
+class LinkForm(CaseActionForm):
+    title = _("Link or merge with another case")
+    allowed = staticmethod(policy.can_assign_case)
+    open_only = False
+    other_reference = forms.CharField(label=_("Reference number of the other case"), max_length=20)
+    kind = forms.ChoiceField(
+        label=_("Action"),
+        choices=[
+            (LinkKind.RELATED, _("Link as related")),
+            (LinkKind.DUPLICATE, _("Link as duplicate")),
+            ("merge", _("Merge this case into the other")),
+        ],
+    )
+
+    def perform(self) -> str:
+        other = case_get_for_user(
+            user=self.actor, reference=self.cleaned_data["other_reference"], organization_id=self.case.organization_id
+        )
+        if self.cleaned_data["kind"] == "merge":
+            services.case_merge(source=self.case, target=other, actor=self.actor)
+            return str(_("The case was merged."))
+        services.case_link(case=self.case, other=other, actor=self.actor, kind=self.cleaned_data["kind"])
+        return str(_("The cases were linked."))
+
+
+ACTION_FORMS: dict[str, type[CaseActionForm]] = {
+    "take": TakeForm,
+    "assign": AssignForm,
+    "reply": ReplyForm,
+    "note": NoteForm,
+    "forward": ForwardForm,
+    "information": InformationForm,
+    "comment-request": CommentRequestForm,
+    "comment-answer": CommentAnswerForm,
+    "close": CloseForm,
+    "close-unnecessary": CloseUnnecessaryForm,
+    "reopen": ReopenForm,
+    "publish": PublishForm,
+    "unpublish": UnpublishForm,
+    "link": LinkForm,
+}
+ACTION_NAMES = {form: name for name, form in ACTION_FORMS.items()}
+
+
+def action_forms_for(*, actor: Any, case: Case, bound: CaseActionForm | None = None) -> list[CaseActionForm]:
+    """The action forms this actor may use on this case now; `bound` replaces its blank twin."""
+    result: list[CaseActionForm] = []
+    for form_class in ACTION_FORMS.values():
+        if bound is not None and isinstance(bound, form_class):
+            result.append(bound)
+        elif form_class.offered(actor, case):
+            result.append(form_class(case=case, actor=actor))
+    return result

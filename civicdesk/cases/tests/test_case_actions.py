@@ -1,0 +1,97 @@
+"""The actions on the case page: each form posts to one service, errors come back as 4xx with
+the form, refusals change nothing, and the whole handling loop works through HTTP."""
+
+import pytest
+from django.core.cache import cache
+
+from civicdesk.cases.models import Case, CommentRequest, EntryKind, Status, TimelineEntry
+from tests.factories import City
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+
+
+def _post(client, case: Case, action: str, data: dict | None = None):
+    prefixed = {f"{action}-{key}": value for key, value in (data or {}).items()}
+    return client.post(f"/en/staff/cases/{case.reference}/actions/{action}/", prefixed)
+
+
+@pytest.mark.django_db
+def test_the_handling_loop_through_the_case_page(client, city: City):
+    case = city.case()
+    expert, expert2 = city.users["expert"], city.users["expert2"]
+    client.force_login(expert)
+
+    page = client.get(f"/en/staff/cases/{case.reference}/")
+    assert page.status_code == 200
+    assert b'actions/take/' in page.content
+
+    assert _post(client, case, "take").status_code == 302
+    assert _post(client, case, "comment-request", {"from_user": expert2.pk, "question": "Onko tämä teidän?"}
+                 ).status_code == 302
+    client.force_login(expert2)
+    request = CommentRequest.objects.get(case=case)
+    assert _post(client, case, "comment-answer", {"comment_request": request.pk, "answer": "On."}).status_code == 302
+    client.force_login(expert)
+    assert _post(client, case, "note", {"body": "Tarkistettu."}).status_code == 302
+    assert _post(client, case, "close", {"reply": "Korjaamme kuopan viikolla 48."}).status_code == 302
+    case.refresh_from_db()
+    assert case.status == Status.CLOSED
+    assert _post(client, case, "publish", {"public_title": "Kuoppa", "public_text": "Kadulla oli kuoppa.",
+                                           "public_answer": "Korjataan viikolla 48."}).status_code == 302
+    assert _post(client, case, "reopen", {"reason": "Ei korjattu"}).status_code == 302
+    case.refresh_from_db()
+    assert case.status != Status.CLOSED
+    assert case.is_published
+    kinds = list(TimelineEntry.objects.filter(case=case).values_list("kind", flat=True))
+    for kind in (EntryKind.HANDLER_CHANGE, EntryKind.COMMENT_REQUEST, EntryKind.COMMENT_REPLY,
+                 EntryKind.INTERNAL_NOTE, EntryKind.OUTBOUND_REPLY, EntryKind.PUBLICATION):
+        assert kind in kinds
+
+
+@pytest.mark.django_db
+def test_forward_link_and_merge(client, city: City):
+    case, other = city.case(), city.case()
+    client.force_login(city.users["advisor"])
+    assert _post(client, other, "link", {"other_reference": case.reference, "kind": "related"}).status_code == 302
+    assert _post(client, case, "forward", {"to_group": city.parks.pk, "message": "Teille"}).status_code == 302
+    case.refresh_from_db()
+    assert case.owner_group == city.parks
+    assert _post(client, other, "link", {"other_reference": case.reference, "kind": "merge"}).status_code == 302
+    other.refresh_from_db()
+    assert other.merged_into_id == case.pk
+
+
+@pytest.mark.django_db
+def test_invalid_input_returns_the_form_with_errors_and_changes_nothing(client, city: City):
+    case = city.case()
+    client.force_login(city.users["expert"])
+    before = TimelineEntry.objects.count()
+    response = _post(client, case, "note", {"body": ""})
+    assert response.status_code == 400
+    assert b'id="action-errors"' in response.content
+    response = _post(client, case, "close", {"reply": ""})  # the customer asked for an answer
+    assert response.status_code == 409
+    assert b"asked for an answer" in response.content
+    response = _post(client, case, "publish", {"public_title": "Kuoppa",
+                                                "public_text": "Maija Meikäläinen ilmoitti kuopasta."})
+    assert response.status_code == 400
+    assert TimelineEntry.objects.count() == before
+    assert _post(client, case, "no-such-action").status_code == 404
+
+
+@pytest.mark.django_db
+def test_actions_refused_to_those_who_may_not_act(client, city: City):
+    case = city.case()
+    before = TimelineEntry.objects.count()
+    client.force_login(city.users["viewer"])  # may read the case (its area), never act
+    page = client.get(f"/en/staff/cases/{case.reference}/")
+    assert page.status_code == 200
+    assert b"actions/" not in page.content
+    assert _post(client, case, "note", {"body": "x"}).status_code == 403
+    client.force_login(city.users["parks_expert"])  # may not even see it
+    assert _post(client, case, "note", {"body": "x"}).status_code == 404
+    assert TimelineEntry.objects.count() == before
+    assert client.get(f"/en/staff/cases/{case.reference}/actions/note/").status_code == 405
