@@ -42,6 +42,16 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+def queue_counts(request: HttpRequest) -> HttpResponse:
+    """Just the queue-counts table of the home page, for its 30-second HTMX refresh."""
+    groups = selectors.queues_for_user(user=request.user)
+    return render(request, "cases/home.html#queue-counts", {
+        "counts": selectors.queue_counts(user=request.user, groups=groups),
+    })
+
+
+@login_required
+@require_GET
 def queue(request: HttpRequest, group_id: int) -> HttpResponse:
     group = service_groups_visible_to(request.user).filter(pk=group_id).first()
     if group is None:

@@ -95,3 +95,17 @@ def test_actions_refused_to_those_who_may_not_act(client, city: City):
     assert _post(client, case, "note", {"body": "x"}).status_code == 404
     assert TimelineEntry.objects.count() == before
     assert client.get(f"/en/staff/cases/{case.reference}/actions/note/").status_code == 405
+
+
+@pytest.mark.django_db
+def test_home_queue_counts_refresh_as_a_fragment(client, city: City):
+    city.case()
+    client.force_login(city.users["expert"])
+    home = client.get("/en/staff/")
+    assert b'hx-get="/en/staff/queue-counts/"' in home.content
+    fragment = client.get("/en/staff/queue-counts/")
+    assert fragment.status_code == 200
+    body = fragment.content.decode()
+    assert body.strip().startswith('<section aria-labelledby="queues-heading" id="queue-counts"')
+    assert "<html" not in body
+    assert city.streets.name in body
