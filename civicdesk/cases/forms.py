@@ -16,9 +16,9 @@ from django.utils.translation import gettext_lazy as _
 from civicdesk.accounts.models import Role, User
 from civicdesk.cases import permissions as policy
 from civicdesk.cases import services
-from civicdesk.cases.models import Case, CommentRequest, CommentRequestStatus, LinkKind
-from civicdesk.cases.selectors import case_get_for_user
-from civicdesk.organizations.models import ServiceGroup
+from civicdesk.cases.models import Case, CaseType, Category, Channel, CommentRequest, CommentRequestStatus, LinkKind
+from civicdesk.cases.selectors import QueueFilters, case_get_for_user
+from civicdesk.organizations.models import Area, ServiceGroup
 
 HANDLING_ROLES = (Role.SERVICE_ADVISOR, Role.EXPERT, Role.EXTERNAL_PARTNER)
 
@@ -364,3 +364,59 @@ def action_forms_for(*, actor: Any, case: Case, bound: CaseActionForm | None = N
         elif form_class.offered(actor, case):
             result.append(form_class(case=case, actor=actor))
     return result
+
+
+class QueueFilterForm(forms.Form):
+    """The filters above a work queue (GET); invalid values are reported, never a 500."""
+
+    category: forms.ModelChoiceField[Category] = forms.ModelChoiceField(
+        label=_("Category"), queryset=Category.objects.none(), required=False
+    )
+    case_type: forms.ModelChoiceField[CaseType] = forms.ModelChoiceField(
+        label=_("Type"), queryset=CaseType.objects.none(), required=False
+    )
+    channel = forms.ChoiceField(label=_("Channel"), choices=[("", "—"), *Channel.choices], required=False)
+    area: forms.ModelChoiceField[Area] = forms.ModelChoiceField(
+        label=_("Area"), queryset=Area.objects.none(), required=False
+    )
+    handler = forms.ChoiceField(label=_("Handler"), required=False)
+    published = forms.ChoiceField(
+        label=_("Published"),
+        required=False,
+        choices=[("", "—"), ("yes", _("Published")), ("no", _("Not published"))],
+    )
+    q = forms.CharField(label=_("Words"), required=False, max_length=200)
+
+    def __init__(self, *args: Any, group: ServiceGroup, actor: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        organization_id = group.organization_id
+        _set_choices(self, "category", Category.objects.filter(organization_id=organization_id, is_active=True))
+        _set_choices(self, "case_type", CaseType.objects.filter(organization_id=organization_id, is_active=True))
+        _set_choices(self, "area", Area.objects.filter(organization_id=organization_id).defer("geometry"))
+        members = User.objects.filter(group_memberships__service_group=group, is_active=True).order_by(
+            "last_name", "first_name"
+        )
+        handler_field = self.fields["handler"]
+        assert isinstance(handler_field, forms.ChoiceField)
+        handler_field.choices = [
+            ("", "—"),
+            ("me", _("Me")),
+            ("none", _("Nobody")),
+            *[(str(user.pk), str(user)) for user in members],
+        ]
+        self.actor = actor
+
+    def to_filters(self) -> QueueFilters:
+        data = self.cleaned_data
+        handler = data.get("handler") or ""
+        handler_id = self.actor.pk if handler == "me" else 0 if handler == "none" else int(handler) if handler else None
+        published = {"yes": True, "no": False}.get(data.get("published") or "")
+        return QueueFilters(
+            category_id=data["category"].pk if data.get("category") else None,
+            case_type_id=data["case_type"].pk if data.get("case_type") else None,
+            channel=data.get("channel") or None,
+            area_id=data["area"].pk if data.get("area") else None,
+            handler_id=handler_id,
+            published=published,
+            text=(data.get("q") or "").strip(),
+        )

@@ -194,6 +194,49 @@ def _apply_queue_filter(cases: CaseQuerySet, status_filter: str, now: dt.datetim
     return cases
 
 
+@dataclass(frozen=True)
+class QueueFilters:
+    """Narrowing of a work queue; None means "any". `handler_id` 0 means "nobody"."""
+
+    category_id: int | None = None
+    case_type_id: int | None = None
+    channel: str | None = None
+    area_id: int | None = None
+    handler_id: int | None = None
+    published: bool | None = None
+    text: str = ""
+
+
+def _apply_queue_filters(cases: CaseQuerySet, filters: QueueFilters) -> CaseQuerySet:
+    if filters.category_id is not None:
+        cases = cases.filter(case_categories__category_id=filters.category_id)
+    if filters.case_type_id is not None:
+        cases = cases.filter(case_type_id=filters.case_type_id)
+    if filters.channel:
+        cases = cases.filter(channel=filters.channel)
+    if filters.area_id is not None:
+        cases = cases.filter(area_id=filters.area_id)
+    if filters.handler_id == 0:
+        cases = cases.filter(handler__isnull=True)
+    elif filters.handler_id is not None:
+        cases = cases.filter(handler_id=filters.handler_id)
+    if filters.published is not None:
+        cases = cases.filter(is_published=filters.published)
+    if filters.text:
+        cases = _matching_text(cases, filters.text, None)
+    return cases
+
+
+def _matching_text(cases: CaseQuerySet, query: str, language: str | None) -> CaseQuerySet:
+    if connection.vendor == "postgresql":
+        config = {"fi": "finnish", "sv": "swedish", "en": "english"}.get(language or "fi", "finnish")
+        text_query = SearchQuery(query, config=config, search_type="websearch") | SearchQuery(
+            query, config="simple", search_type="websearch"
+        )
+        return cases.filter(search_vector=text_query)
+    return cases.filter(Q(title__icontains=query) | Q(description__icontains=query))
+
+
 def cases_in_queue(
     *,
     user: Any,
@@ -202,6 +245,7 @@ def cases_in_queue(
     sort: str = "last_activity",
     page: Any = 1,
     page_size: int | None = None,
+    filters: QueueFilters | None = None,
 ) -> CasePage:
     """A page of a group's work queue (2 queries + 1 for categories).
 
@@ -219,6 +263,8 @@ def cases_in_queue(
     if not access.is_superuser:
         cases = cases.filter(_special_categories_filter(access))
     cases = _apply_queue_filter(cases, status_filter, timezone.now())
+    if filters is not None:
+        cases = _apply_queue_filters(cases, filters)
     offset = (number - 1) * size
     # Counting a queue of tens of thousands exactly costs more than the page itself; beyond
     # COUNT_AHEAD rows past this page the page says "more than N".
@@ -322,14 +368,7 @@ def cases_search(*, user: Any, query: str, limit: int = 50, language: str | None
     phone = phone_normalize(digits) if re.fullmatch(r"\+?\d{6,15}", digits) else None
     if phone:
         return _rows(visible.filter(customer_phone=phone).for_list().order_by("-last_activity_at")[:limit])
-    if connection.vendor == "postgresql":
-        config = {"fi": "finnish", "sv": "swedish", "en": "english"}.get(language or "fi", "finnish")
-        text_query = SearchQuery(query, config=config, search_type="websearch") | SearchQuery(
-            query, config="simple", search_type="websearch"
-        )
-        matches = visible.filter(search_vector=text_query)
-    else:
-        matches = visible.filter(Q(title__icontains=query) | Q(description__icontains=query))
+    matches = _matching_text(visible, query, language)
     return _rows(matches.for_list().order_by("-last_activity_at", "-id")[:limit])
 
 

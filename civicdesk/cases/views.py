@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from civicdesk.accounts.permissions import service_groups_visible_to
 from civicdesk.cases import selectors, services
-from civicdesk.cases.forms import ACTION_FORMS, CaseActionForm, action_forms_for
+from civicdesk.cases.forms import ACTION_FORMS, CaseActionForm, QueueFilterForm, action_forms_for
 from civicdesk.cases.models import Case
 from civicdesk.core.errors import ApplicationError, NotFoundError
 
@@ -58,10 +58,22 @@ def queue(request: HttpRequest, group_id: int) -> HttpResponse:
         raise NotFoundError()
     status_filter = request.GET.get("filter", "open")
     sort = request.GET.get("sort", "last_activity")
-    page = selectors.cases_in_queue(user=request.user, service_group=group, status_filter=status_filter, sort=sort,
-                                    page=request.GET.get("page", 1))
+    filter_form = QueueFilterForm(request.GET or None, group=group, actor=request.user)
+    if filter_form.is_bound and not filter_form.is_valid():
+        return render(request, "cases/queue.html", {
+            "group": group, "page": None, "filter_form": filter_form, "filter": status_filter, "sort": sort,
+            "filters": [(key, QUEUE_FILTER_LABELS[key]) for key in selectors.QUEUE_FILTERS],
+            "sorts": [(key, SORT_LABELS[key]) for key in selectors.SORTS],
+        }, status=400)
+    page = selectors.cases_in_queue(
+        user=request.user, service_group=group, status_filter=status_filter, sort=sort,
+        page=request.GET.get("page", 1), filters=filter_form.to_filters() if filter_form.is_bound else None,
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(request, "cases/queue.html", {
-        "group": group, "page": page, "filter": status_filter, "sort": sort,
+        "group": group, "page": page, "filter": status_filter, "sort": sort, "filter_form": filter_form,
+        "query_string": query.urlencode(),
         "filters": [(key, QUEUE_FILTER_LABELS[key]) for key in selectors.QUEUE_FILTERS],
         "sorts": [(key, SORT_LABELS[key]) for key in selectors.SORTS],
     })

@@ -109,3 +109,32 @@ def test_home_queue_counts_refresh_as_a_fragment(client, city: City):
     assert body.strip().startswith('<section aria-labelledby="queues-heading" id="queue-counts"')
     assert "<html" not in body
     assert city.streets.name in body
+
+
+@pytest.mark.django_db
+def test_queue_filters(client, city: City):
+    from civicdesk.cases import services
+
+    mine = city.case(title="Kuoppa Mannerheimintiellä")
+    other = city.case(title="Roskia puistossa", lat=60.17, lon=25.0)  # east area
+    city.case(title="Liikennemerkki kaatunut")
+    expert = city.users["expert"]
+    services.case_take(case=mine, actor=city.fresh("expert"))
+    client.force_login(expert)
+    base = f"/en/staff/queues/{city.streets.pk}/"
+
+    def refs(query: str) -> list[str]:
+        response = client.get(base + query)
+        assert response.status_code == 200, response.content[:500]
+        return [c.reference for c in response.context["page"].cases]
+
+    assert refs("?handler=me") == [mine.reference]
+    assert mine.reference not in refs("?handler=none")
+    assert refs(f"?area={city.area_east.pk}") == [other.reference]
+    assert refs("?q=roskia") == [other.reference]
+    assert refs("?published=yes") == []
+    assert refs(f"?category={city.category_streets.pk}&filter=all&sort=created")
+    assert client.get(base + "?area=abc").status_code == 400
+    assert client.get(base + "?channel=carrier-pigeon").status_code == 400
+    page = client.get(base + "?handler=me")
+    assert b"handler=me&amp;page=" not in page.content or b"Next" in page.content
