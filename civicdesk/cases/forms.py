@@ -336,6 +336,17 @@ class LinkForm(CaseActionForm):
         return str(_("The cases were linked."))
 
 
+class AttachmentForm(CaseActionForm):
+    title = _("Add an attachment")
+    open_only = False
+    file = forms.FileField(label=_("File (image, PDF, office document or text)"))
+
+    def perform(self) -> str:
+        upload = self.cleaned_data["file"]
+        services.attachment_add(case=self.case, actor=self.actor, uploaded_file=upload, name=upload.name)
+        return str(_("The attachment was added."))
+
+
 ACTION_FORMS: dict[str, type[CaseActionForm]] = {
     "take": TakeForm,
     "assign": AssignForm,
@@ -351,6 +362,7 @@ ACTION_FORMS: dict[str, type[CaseActionForm]] = {
     "publish": PublishForm,
     "unpublish": UnpublishForm,
     "link": LinkForm,
+    "attachment": AttachmentForm,
 }
 ACTION_NAMES = {form: name for name, form in ACTION_FORMS.items()}
 

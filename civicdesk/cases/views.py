@@ -108,7 +108,7 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
     form_class = ACTION_FORMS.get(action)
     if form_class is None:
         raise NotFoundError()
-    form = form_class(request.POST, case=case, actor=request.user)
+    form = form_class(request.POST, request.FILES, case=case, actor=request.user)
     status = 400
     if form.is_valid():
         try:

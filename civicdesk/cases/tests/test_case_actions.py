@@ -138,3 +138,23 @@ def test_queue_filters(client, city: City):
     assert client.get(base + "?channel=carrier-pigeon").status_code == 400
     page = client.get(base + "?handler=me")
     assert b"handler=me&amp;page=" not in page.content or b"Next" in page.content
+
+
+@pytest.mark.django_db
+def test_staff_add_an_attachment_and_bad_files_are_refused(client, city: City):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from civicdesk.cases.models import Attachment
+
+    case = city.case()
+    client.force_login(city.users["expert"])
+    page = client.get(f"/en/staff/cases/{case.reference}/")
+    assert b'enctype="multipart/form-data"' in page.content
+    ok = client.post(f"/en/staff/cases/{case.reference}/actions/attachment/",
+                     {"attachment-file": SimpleUploadedFile("muistio.txt", b"Mittaukset 12.11.\n")})
+    assert ok.status_code == 302
+    assert Attachment.objects.get(case=case).original_name == "muistio.txt"
+    bad = client.post(f"/en/staff/cases/{case.reference}/actions/attachment/",
+                      {"attachment-file": SimpleUploadedFile("kuva.jpg", b"MZ\x90\x00" + b"\x00" * 64)})
+    assert bad.status_code == 400
+    assert Attachment.objects.filter(case=case).count() == 1
