@@ -399,15 +399,29 @@ class QueueFilterForm(forms.Form):
     )
     q = forms.CharField(label=_("Words"), required=False, max_length=200)
 
-    def __init__(self, *args: Any, group: ServiceGroup, actor: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        actor: Any,
+        group: ServiceGroup | None = None,
+        organization_id: int | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        organization_id = group.organization_id
+        if group is not None:
+            organization_id = group.organization_id
+        if organization_id is None:
+            raise ValueError("QueueFilterForm needs a group or an organisation")
         _set_choices(self, "category", Category.objects.filter(organization_id=organization_id, is_active=True))
         _set_choices(self, "case_type", CaseType.objects.filter(organization_id=organization_id, is_active=True))
         _set_choices(self, "area", Area.objects.filter(organization_id=organization_id).defer("geometry"))
-        members = User.objects.filter(group_memberships__service_group=group, is_active=True).order_by(
-            "last_name", "first_name"
-        )
+        members = (
+            User.objects.filter(group_memberships__service_group=group, is_active=True)
+            if group is not None
+            else User.objects.filter(
+                is_active=True, memberships__organization_id=organization_id, memberships__role__in=HANDLING_ROLES
+            ).distinct()
+        ).order_by("last_name", "first_name")
         handler_field = self.fields["handler"]
         assert isinstance(handler_field, forms.ChoiceField)
         handler_field.choices = [

@@ -19,7 +19,7 @@ from django.db.models import Count, F, OrderBy, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civicdesk.accounts.permissions import access_for
+from civicdesk.accounts.permissions import ORGANIZATION_READ_ROLES, access_for
 from civicdesk.cases.models import (
     Attachment,
     Case,
@@ -118,8 +118,9 @@ def case_get_for_user(*, user: Any, reference: str, organization_id: int | None 
     if organization_id is not None:
         cases = cases.filter(organization_id=organization_id)
     found = list(
-        cases.select_related("organization", "case_type", "owner_group", "handler", "area")
-        .defer("search_vector", "area__geometry")[:2]
+        cases.select_related("organization", "case_type", "owner_group", "handler", "area").defer(
+            "search_vector", "area__geometry"
+        )[:2]
     )
     if len(found) != 1:
         # Two organisations with the same number and no organisation given: ambiguous, treat as missing.
@@ -132,9 +133,12 @@ def case_get_by_id_for_user(*, user: Any, case_id: Any) -> Case:
         pk = int(case_id)
     except (TypeError, ValueError) as exc:
         raise NotFoundError() from exc
-    case = cases_visible_to(user).filter(pk=pk).select_related(
-        "organization", "case_type", "owner_group", "handler", "area", "merged_into"
-    ).first()
+    case = (
+        cases_visible_to(user)
+        .filter(pk=pk)
+        .select_related("organization", "case_type", "owner_group", "handler", "area", "merged_into")
+        .first()
+    )
     if case is None:
         raise NotFoundError()
     return case
@@ -165,19 +169,33 @@ def case_detail(*, case: Case) -> CaseDetail:
     for entry in timeline:
         entry.attachment_list = by_entry.get(entry.pk, [])  # type: ignore[attr-defined]
     comment_requests = list(
-        CommentRequest.objects.filter(case=case).select_related("requested_from_user", "requested_from_group",
-                                                                "requested_by")
+        CommentRequest.objects.filter(case=case).select_related(
+            "requested_from_user", "requested_from_group", "requested_by"
+        )
     )
     links = [
         (LinkKind(link.kind), link.to_case if link.from_case_id == case.pk else link.from_case)
         for link in CaseLink.objects.filter(Q(from_case=case) | Q(to_case=case))
         .select_related("from_case", "to_case")
-        .only("kind", "from_case__id", "from_case__reference", "from_case__title", "to_case__id",
-              "to_case__reference", "to_case__title")
+        .only(
+            "kind",
+            "from_case__id",
+            "from_case__reference",
+            "from_case__title",
+            "to_case__id",
+            "to_case__reference",
+            "to_case__title",
+        )
     ]
     categories = list(case.categories.order_by("-case_categories__is_primary", "name"))
-    return CaseDetail(case=case, timeline=timeline, attachments=attachments,
-                      comment_requests=comment_requests, links=links, categories=categories)
+    return CaseDetail(
+        case=case,
+        timeline=timeline,
+        attachments=attachments,
+        comment_requests=comment_requests,
+        links=links,
+        categories=categories,
+    )
 
 
 def _apply_queue_filter(cases: CaseQuerySet, status_filter: str, now: dt.datetime) -> CaseQuerySet:
@@ -254,14 +272,47 @@ def cases_in_queue(
     """
     if not can_view_queue(user, service_group):
         raise NotFoundError()
-    if status_filter not in QUEUE_FILTERS or sort not in SORTS:
-        raise InvalidInputError(_("Unknown filter or sort order."), field="filter")
-    number = _page_number(page)
-    size = page_size or settings.CASES_PAGE_SIZE
     access = access_for(user)
     cases = Case.objects.filter(owner_group=service_group)
     if not access.is_superuser:
         cases = cases.filter(_special_categories_filter(access))
+    return _case_page(cases, status_filter=status_filter, sort=sort, page=page, page_size=page_size, filters=filters)
+
+
+def cases_of_organization(
+    *,
+    user: Any,
+    organization_id: int,
+    status_filter: str = "open",
+    sort: str = "last_activity",
+    page: Any = 1,
+    page_size: int | None = None,
+    filters: QueueFilters | None = None,
+) -> CasePage:
+    """Every incoming contact of the organisation that the user may see, as one queue (R5).
+
+    For service advisors and the other organisation-wide readers; anyone else gets NotFoundError.
+    """
+    access = access_for(user)
+    if not access.is_superuser and not access.has_role(organization_id, *ORGANIZATION_READ_ROLES):
+        raise NotFoundError()
+    cases = cases_visible_to(user).filter(organization_id=organization_id)
+    return _case_page(cases, status_filter=status_filter, sort=sort, page=page, page_size=page_size, filters=filters)
+
+
+def _case_page(
+    cases: CaseQuerySet,
+    *,
+    status_filter: str,
+    sort: str,
+    page: Any,
+    page_size: int | None,
+    filters: QueueFilters | None,
+) -> CasePage:
+    if status_filter not in QUEUE_FILTERS or sort not in SORTS:
+        raise InvalidInputError(_("Unknown filter or sort order."), field="filter")
+    number = _page_number(page)
+    size = page_size or settings.CASES_PAGE_SIZE
     cases = _apply_queue_filter(cases, status_filter, timezone.now())
     if filters is not None:
         cases = _apply_queue_filters(cases, filters)
@@ -323,15 +374,11 @@ def queue_counts(*, user: Any, groups: list[ServiceGroup]) -> list[QueueCounts]:
     if not access.is_superuser:
         # Counted only where the user could open them, so the numbers leak nothing.
         cases = cases.filter(_special_categories_filter(access))
-    rows = (
-        cases
-        .values("owner_group_id")
-        .annotate(
-            new=Count("id", filter=Q(status=Status.NEW)),
-            open=Count("id"),
-            waiting=Count("id", filter=Q(status=Status.WAITING)),
-            overdue=Count("id", filter=Q(due_at__lt=now)),
-        )
+    rows = cases.values("owner_group_id").annotate(
+        new=Count("id", filter=Q(status=Status.NEW)),
+        open=Count("id"),
+        waiting=Count("id", filter=Q(status=Status.WAITING)),
+        overdue=Count("id", filter=Q(due_at__lt=now)),
     )
     by_group: dict[int, dict[str, Any]] = {r["owner_group_id"]: dict(r) for r in rows}
     return [
@@ -382,8 +429,12 @@ def cases_of_same_customer(*, user: Any, case: Case, limit: int = 20) -> list[Ca
     if case.customer_phone:
         same |= Q(customer_phone=case.customer_phone)
     return _rows(
-        cases_visible_to(user).filter(organization_id=case.organization_id).filter(same).exclude(pk=case.pk)
-        .for_list().order_by("-created_at")[:limit]
+        cases_visible_to(user)
+        .filter(organization_id=case.organization_id)
+        .filter(same)
+        .exclude(pk=case.pk)
+        .for_list()
+        .order_by("-created_at")[:limit]
     )
 
 
@@ -397,8 +448,12 @@ def cases_nearby(*, user: Any, case: Case, radius_m: float = 300, days: int = 18
     since = case.created_at - dt.timedelta(days=days)
     candidates = (
         cases_visible_to(user)
-        .filter(organization_id=case.organization_id, lat__range=(case.lat - dlat, case.lat + dlat),
-                lon__range=(case.lon - dlon, case.lon + dlon), created_at__gte=since)
+        .filter(
+            organization_id=case.organization_id,
+            lat__range=(case.lat - dlat, case.lat + dlat),
+            lon__range=(case.lon - dlon, case.lon + dlon),
+            created_at__gte=since,
+        )
         .exclude(pk=case.pk)
     )
     if category_ids:

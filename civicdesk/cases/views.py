@@ -7,6 +7,9 @@ on these in the staff-workspace issue.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -14,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from civicdesk.accounts.permissions import service_groups_visible_to
+from civicdesk.accounts.permissions import ORGANIZATION_READ_ROLES, access_for, service_groups_visible_to
 from civicdesk.cases import selectors, services
 from civicdesk.cases.forms import ACTION_FORMS, CaseActionForm, QueueFilterForm, action_forms_for
 from civicdesk.cases.models import Case
@@ -56,27 +59,49 @@ def queue(request: HttpRequest, group_id: int) -> HttpResponse:
     group = service_groups_visible_to(request.user).filter(pk=group_id).first()
     if group is None:
         raise NotFoundError()
+    return _case_list_page(
+        request, title=str(group), filter_form=QueueFilterForm(request.GET or None, group=group, actor=request.user),
+        load=lambda **kwargs: selectors.cases_in_queue(user=request.user, service_group=group, **kwargs),
+    )
+
+
+@login_required
+@require_GET
+def all_cases(request: HttpRequest) -> HttpResponse:
+    """Every incoming contact of the advisor's organisation, as one filterable queue (R5)."""
+    organization_id = next(iter(sorted(access_for(request.user).organizations_with_role(*ORGANIZATION_READ_ROLES))),
+                           None)
+    if organization_id is None:
+        raise NotFoundError()
+    return _case_list_page(
+        request, title=str(_("All contacts")),
+        filter_form=QueueFilterForm(request.GET or None, organization_id=organization_id, actor=request.user),
+        load=lambda **kwargs: selectors.cases_of_organization(
+            user=request.user, organization_id=organization_id, **kwargs
+        ),
+    )
+
+
+def _case_list_page(
+    request: HttpRequest, *, title: str, filter_form: QueueFilterForm, load: Callable[..., selectors.CasePage]
+) -> HttpResponse:
     status_filter = request.GET.get("filter", "open")
     sort = request.GET.get("sort", "last_activity")
-    filter_form = QueueFilterForm(request.GET or None, group=group, actor=request.user)
+    context: dict[str, Any] = {
+        "title": title, "filter_form": filter_form, "filter": status_filter, "sort": sort,
+        "filters": [(key, QUEUE_FILTER_LABELS[key]) for key in selectors.QUEUE_FILTERS],
+        "sorts": [(key, SORT_LABELS[key]) for key in selectors.SORTS],
+    }
     if filter_form.is_bound and not filter_form.is_valid():
-        return render(request, "cases/queue.html", {
-            "group": group, "page": None, "filter_form": filter_form, "filter": status_filter, "sort": sort,
-            "filters": [(key, QUEUE_FILTER_LABELS[key]) for key in selectors.QUEUE_FILTERS],
-            "sorts": [(key, SORT_LABELS[key]) for key in selectors.SORTS],
-        }, status=400)
-    page = selectors.cases_in_queue(
-        user=request.user, service_group=group, status_filter=status_filter, sort=sort,
-        page=request.GET.get("page", 1), filters=filter_form.to_filters() if filter_form.is_bound else None,
+        return render(request, "cases/queue.html", {**context, "page": None}, status=400)
+    context["page"] = load(
+        status_filter=status_filter, sort=sort, page=request.GET.get("page", 1),
+        filters=filter_form.to_filters() if filter_form.is_bound else None,
     )
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "cases/queue.html", {
-        "group": group, "page": page, "filter": status_filter, "sort": sort, "filter_form": filter_form,
-        "query_string": query.urlencode(),
-        "filters": [(key, QUEUE_FILTER_LABELS[key]) for key in selectors.QUEUE_FILTERS],
-        "sorts": [(key, SORT_LABELS[key]) for key in selectors.SORTS],
-    })
+    context["query_string"] = query.urlencode()
+    return render(request, "cases/queue.html", context)
 
 
 @login_required

@@ -158,3 +158,19 @@ def test_staff_add_an_attachment_and_bad_files_are_refused(client, city: City):
                       {"attachment-file": SimpleUploadedFile("kuva.jpg", b"MZ\x90\x00" + b"\x00" * 64)})
     assert bad.status_code == 400
     assert Attachment.objects.filter(case=case).count() == 1
+
+
+@pytest.mark.django_db
+def test_advisors_see_all_incoming_contacts_in_one_queue(client, city: City):
+    streets, parks = city.case(), city.case(categories=[city.category_parks])
+    special = city.case(case_type=city.special_type, contains_special_categories=True)
+    client.force_login(city.users["advisor"])
+    response = client.get("/en/staff/all/", {"filter": "all"})
+    assert response.status_code == 200
+    shown = {c.pk for c in response.context["page"].cases}
+    assert {streets.pk, parks.pk} <= shown
+    assert special.pk not in shown  # the advisor is not in the social group
+    parks_only = client.get("/en/staff/all/", {"category": city.category_parks.pk})
+    assert [c.pk for c in parks_only.context["page"].cases] == [parks.pk]
+    client.force_login(city.users["expert"])
+    assert client.get("/en/staff/all/").status_code == 404
