@@ -8,6 +8,10 @@ if TYPE_CHECKING:
     from civicdesk.cases.models import Case  # noqa: F401
 
 
+# PostgreSQL text-search configuration per case language; other languages use "simple".
+SEARCH_CONFIGS = {"fi": "finnish", "sv": "swedish", "en": "english"}
+
+
 class CaseQuerySet(models.QuerySet["Case"]):
     def open(self) -> CaseQuerySet:
         # Written as exclude(status=closed) so PostgreSQL can use the partial queue indexes.

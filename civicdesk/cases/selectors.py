@@ -33,6 +33,7 @@ from civicdesk.cases.models import (
     TimelineEntry,
 )
 from civicdesk.cases.permissions import _special_categories_filter, can_view_queue, cases_visible_to
+from civicdesk.cases.querysets import SEARCH_CONFIGS
 from civicdesk.core.errors import InvalidInputError, NotFoundError
 from civicdesk.core.phone_numbers import phone_normalize
 from civicdesk.organizations.models import ServiceGroup
@@ -247,7 +248,7 @@ def _apply_queue_filters(cases: CaseQuerySet, filters: QueueFilters) -> CaseQuer
 
 def _matching_text(cases: CaseQuerySet, query: str, language: str | None) -> CaseQuerySet:
     if connection.vendor == "postgresql":
-        config = {"fi": "finnish", "sv": "swedish", "en": "english"}.get(language or "fi", "finnish")
+        config = SEARCH_CONFIGS.get(language or "fi", "finnish")
         text_query = SearchQuery(query, config=config, search_type="websearch") | SearchQuery(
             query, config="simple", search_type="websearch"
         )
@@ -393,6 +394,32 @@ def queue_counts(*, user: Any, groups: list[ServiceGroup]) -> list[QueueCounts]:
     ]
 
 
+@dataclass(frozen=True)
+class SearchQueryKind:
+    """What a search box query is: a reference, an email, a phone number (E.164) or words."""
+
+    kind: str
+    value: str
+
+    @property
+    def identifies_person(self) -> bool:
+        return self.kind in ("email", "phone")
+
+
+def search_query_kind(query: str) -> SearchQueryKind:
+    query = (query or "").strip()
+    match = REFERENCE_RE.match(query)
+    if match:
+        return SearchQueryKind("reference", f"{match.group(1)}-{int(match.group(2)):06d}")
+    if "@" in query and " " not in query:
+        return SearchQueryKind("email", query.lower())
+    digits = re.sub(r"[\s()-]", "", query)
+    phone = phone_normalize(digits) if re.fullmatch(r"\+?\d{6,15}", digits) else None
+    if phone:
+        return SearchQueryKind("phone", phone)
+    return SearchQueryKind("text", query)
+
+
 def cases_search(*, user: Any, query: str, limit: int = 50, language: str | None = None) -> list[Case]:
     """Cases the user may see matching a reference number, a customer's email or phone, or free text.
 
@@ -405,16 +432,13 @@ def cases_search(*, user: Any, query: str, limit: int = 50, language: str | None
     if len(query) > 200:
         raise InvalidInputError(_("The search is too long."), field="q")
     visible = cases_visible_to(user)
-    match = REFERENCE_RE.match(query)
-    if match:
-        reference = f"{match.group(1)}-{int(match.group(2)):06d}"
-        return _rows(visible.filter(reference=reference).for_list()[:limit])
-    if "@" in query and " " not in query:
-        return _rows(visible.filter(customer_email=query.lower()).for_list().order_by("-last_activity_at")[:limit])
-    digits = re.sub(r"[\s()-]", "", query)
-    phone = phone_normalize(digits) if re.fullmatch(r"\+?\d{6,15}", digits) else None
-    if phone:
-        return _rows(visible.filter(customer_phone=phone).for_list().order_by("-last_activity_at")[:limit])
+    parsed = search_query_kind(query)
+    if parsed.kind == "reference":
+        return _rows(visible.filter(reference=parsed.value).for_list()[:limit])
+    if parsed.kind == "email":
+        return _rows(visible.filter(customer_email=parsed.value).for_list().order_by("-last_activity_at")[:limit])
+    if parsed.kind == "phone":
+        return _rows(visible.filter(customer_phone=parsed.value).for_list().order_by("-last_activity_at")[:limit])
     matches = _matching_text(visible, query, language)
     return _rows(matches.for_list().order_by("-last_activity_at", "-id")[:limit])
 

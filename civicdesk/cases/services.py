@@ -49,6 +49,7 @@ from civicdesk.cases.models import (
     Status,
     TimelineEntry,
 )
+from civicdesk.cases.querysets import SEARCH_CONFIGS
 from civicdesk.core.errors import ActionNotAllowedError, InvalidInputError, InvalidStateError, NotFoundError
 from civicdesk.core.phone_numbers import phone_normalize
 from civicdesk.core.realtime import organization_group_name, publish_after_commit, service_group_channel_name
@@ -57,7 +58,6 @@ from civicdesk.organizations.models import Organization, ServiceGroup
 from civicdesk.organizations.selectors import area_for_point
 from civicdesk.privacy.services import audit_record
 
-SEARCH_CONFIGS = {"fi": "finnish", "sv": "swedish", "en": "english"}
 SUPPORTED_LANGUAGES = {"fi", "sv", "en", "ro", "ru", "et", "so", "ar", "de", "fr", "es", "other"}
 PHONE_RE = re.compile(r"^\+?[0-9 ()-]{5,31}$")
 # Things that must never appear in a published text: email addresses, phone numbers, Finnish
@@ -1195,13 +1195,13 @@ def cases_search_logged(*, user: Any, query: str, language: str | None = None, l
     A search by a customer's email or phone is a lookup of a person's data, so the log-data
     request for that person shows who looked them up (R4.8).
     """
-    from civicdesk.cases.selectors import cases_search
+    from civicdesk.cases.selectors import cases_search, search_query_kind
 
     results = cases_search(user=user, query=query, language=language, limit=limit)
     query = (query or "").strip()
     if query:
-        looks_personal = "@" in query or bool(re.fullmatch(r"[+\d\s()-]{6,}", query))
-        subject = (phone_normalize(query) or query) if looks_personal and "@" not in query else query
+        # The subject is exactly what was searched for, so a log-data request finds it.
+        parsed = search_query_kind(query)
         audit_record(
             action="case.search",
             actor=user,
@@ -1209,6 +1209,6 @@ def cases_search_logged(*, user: Any, query: str, language: str | None = None, l
             object_type="case_search",
             object_id="",
             changes={"query": query[:200], "results": [c.reference for c in results[:50]]},
-            subjects=[subject.lower()] if looks_personal else [],
+            subjects=[parsed.value] if parsed.identifies_person else [],
         )
     return results
