@@ -13,7 +13,8 @@ from civicdesk.accounts.admin_scoping import (
     OrganizationScopedInlineMixin,
     managed_organization_ids,
 )
-from civicdesk.accounts.models import GroupMembership, Membership, Role, User
+from civicdesk.accounts.models import GroupMembership, Membership, User
+from civicdesk.accounts.permissions import MANAGING_ROLES
 
 
 # Technical admins grant roles and group memberships, but only in the organisations where they
@@ -43,13 +44,13 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         qs = super().get_queryset(request)
-        orgs = managed_organization_ids(request, (Role.TECHNICAL_ADMIN,))
+        orgs = managed_organization_ids(request, MANAGING_ROLES)
         if orgs is None:
             return qs
         return qs.filter(memberships__organization__in=orgs).distinct()
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return managed_organization_ids(request, (Role.TECHNICAL_ADMIN,)) != frozenset()
+        return managed_organization_ids(request, MANAGING_ROLES) != frozenset()
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self.has_module_permission(request)

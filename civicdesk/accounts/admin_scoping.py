@@ -9,23 +9,19 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from modeltranslation.admin import TranslationAdmin
 
-from civicdesk.accounts.models import Role
-from civicdesk.accounts.permissions import access_for
+from civicdesk.accounts.permissions import MANAGING_ROLES, organizations_administered_by
 
 
 def managed_organization_ids(request: HttpRequest, roles: tuple[str, ...]) -> frozenset[int] | None:
-    """None means every organisation (superuser)."""
-    access = access_for(request.user)
-    if access.is_superuser:
-        return None
-    return access.organizations_with_role(*roles)
+    """None means every organisation (superuser); the rule lives in accounts.permissions."""
+    return organizations_administered_by(request.user, roles)
 
 
 class OrganizationScopedRowsMixin:
     """Rows and choices restricted to the admin's organisations; `organization_path` reaches the tenant."""
 
     organization_path = "organization"
-    admin_roles: tuple[str, ...] = (Role.TECHNICAL_ADMIN,)
+    admin_roles: tuple[str, ...] = MANAGING_ROLES
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         qs = super().get_queryset(request)  # type: ignore[misc]

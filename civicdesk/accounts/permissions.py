@@ -90,22 +90,33 @@ def access_forget(user: User) -> None:
         del user._civicdesk_access
 
 
-def can_manage_organization(user: Any, organization_id: int) -> bool:
+# Who administers what: the predicates below and the Django admin's scoping share these.
+MANAGING_ROLES: tuple[str, ...] = (Role.TECHNICAL_ADMIN,)  # users, roles, organisations, the audit log
+CONFIGURING_ROLES: tuple[str, ...] = (Role.TECHNICAL_ADMIN, Role.CONTENT_ADMIN)  # groups, types, categories
+
+
+def organizations_administered_by(user: Any, roles: tuple[str, ...]) -> frozenset[int] | None:
+    """The organisations where the user holds one of `roles`; None means all (superuser)."""
     access = access_for(user)
-    return access.is_superuser or access.has_role(organization_id, Role.TECHNICAL_ADMIN)
+    return None if access.is_superuser else access.organizations_with_role(*roles)
+
+
+def _administers(user: Any, organization_id: int | None, roles: tuple[str, ...]) -> bool:
+    organizations = organizations_administered_by(user, roles)
+    return organizations is None or (organization_id is not None and organization_id in organizations)
+
+
+def can_manage_organization(user: Any, organization_id: int) -> bool:
+    return _administers(user, organization_id, MANAGING_ROLES)
 
 
 def can_configure_organization(user: Any, organization_id: int) -> bool:
     """Content configuration: categories, case types, groups' settings."""
-    access = access_for(user)
-    return access.is_superuser or access.has_role(organization_id, Role.TECHNICAL_ADMIN, Role.CONTENT_ADMIN)
+    return _administers(user, organization_id, CONFIGURING_ROLES)
 
 
 def can_read_audit_log(user: Any, organization_id: int | None) -> bool:
-    access = access_for(user)
-    if access.is_superuser:
-        return True
-    return organization_id is not None and access.has_role(organization_id, Role.TECHNICAL_ADMIN)
+    return _administers(user, organization_id, MANAGING_ROLES)
 
 
 def service_groups_visible_to(user: Any) -> Any:

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from civicdesk.accounts.admin_scoping import OrganizationScopedInlineMixin, ScopedAdmin, ScopedTranslationAdmin
-from civicdesk.accounts.models import Role
+from civicdesk.accounts.permissions import CONFIGURING_ROLES
 from civicdesk.core.errors import InvalidInputError
 from civicdesk.organizations.geometry import parse_area_geometry
 from civicdesk.organizations.models import (
@@ -42,7 +42,7 @@ class UnitAdmin(ScopedTranslationAdmin):
 
 @admin.register(ServiceGroup)
 class ServiceGroupAdmin(ScopedTranslationAdmin):
-    admin_roles = (Role.TECHNICAL_ADMIN, Role.CONTENT_ADMIN)
+    admin_roles = CONFIGURING_ROLES
     list_display = ("name", "code", "kind", "is_intake", "unit", "organization", "is_active")
     list_filter = ("organization", "kind", "is_intake", "is_active")
     search_fields = ("name", "code")
@@ -50,21 +50,21 @@ class ServiceGroupAdmin(ScopedTranslationAdmin):
 
 class OpeningHoursInline(OrganizationScopedInlineMixin, admin.TabularInline):
     organization_path = "calendar__organization"
-    admin_roles = (Role.TECHNICAL_ADMIN, Role.CONTENT_ADMIN)
+    admin_roles = CONFIGURING_ROLES
     model = OpeningHours
     extra = 0
 
 
 class CalendarExceptionInline(OrganizationScopedInlineMixin, admin.TabularInline):
     organization_path = "calendar__organization"
-    admin_roles = (Role.TECHNICAL_ADMIN, Role.CONTENT_ADMIN)
+    admin_roles = CONFIGURING_ROLES
     model = CalendarException
     extra = 0
 
 
 @admin.register(WorkingCalendar)
 class WorkingCalendarAdmin(ScopedAdmin):
-    admin_roles = (Role.TECHNICAL_ADMIN, Role.CONTENT_ADMIN)
+    admin_roles = CONFIGURING_ROLES
     inlines = (OpeningHoursInline, CalendarExceptionInline)
     list_display = ("name", "holiday_country", "organization")
 
@@ -83,7 +83,7 @@ class AreaForm(forms.ModelForm):
 @admin.register(Area)
 class AreaAdmin(ScopedTranslationAdmin):
     form = AreaForm
-    admin_roles = (Role.TECHNICAL_ADMIN, Role.CONTENT_ADMIN)
+    admin_roles = CONFIGURING_ROLES
     list_display = ("name", "code", "kind", "organization")
     list_filter = ("organization", "kind")
     search_fields = ("name", "code")

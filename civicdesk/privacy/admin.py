@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from civicdesk.accounts.admin_scoping import managed_organization_ids
-from civicdesk.accounts.models import Role
+from civicdesk.accounts.permissions import MANAGING_ROLES
 from civicdesk.privacy.models import AuditEntry
 from civicdesk.privacy.selectors import audit_entries_as_csv, audit_entries_of_organizations
 from civicdesk.privacy.services import audit_record
@@ -37,7 +37,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def _audit_reading(self, request: HttpRequest, action: str, changes: dict[str, Any]) -> None:
         # Reading the log is itself logged: who looked for what (R4.8).
-        orgs = managed_organization_ids(request, (Role.TECHNICAL_ADMIN,))
+        orgs = managed_organization_ids(request, MANAGING_ROLES)
         audit_record(
             action=action, actor=request.user,
             organization_id=next(iter(orgs)) if orgs and len(orgs) == 1 else None,
@@ -55,11 +55,11 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEntry]:
         qs = super().get_queryset(request)
-        orgs = managed_organization_ids(request, (Role.TECHNICAL_ADMIN,))
+        orgs = managed_organization_ids(request, MANAGING_ROLES)
         return qs if orgs is None else audit_entries_of_organizations(qs, orgs)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return managed_organization_ids(request, (Role.TECHNICAL_ADMIN,)) != frozenset()
+        return managed_organization_ids(request, MANAGING_ROLES) != frozenset()
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self.has_module_permission(request)
