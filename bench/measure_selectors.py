@@ -267,6 +267,24 @@ def main() -> None:
             scenarios.append(queue_scenario(label, page))
     scenarios.append(queue_scenario("largest", 1, as_advisor=True))
 
+    def all_contacts_scenario(page: int, words: str = "") -> Scenario:
+        organization_id = ServiceGroup.objects.get(pk=fixtures["groups"]["largest"]["id"]).organization_id
+
+        def call(_i: int) -> dict[str, Any]:
+            user = fresh_user(advisor_id)
+            filters = selectors.QueueFilters(text=words) if words else None
+            result, figures = timed(lambda: selectors.cases_of_organization(
+                user=user, organization_id=organization_id, status_filter="open", sort="last_activity", page=page,
+                filters=filters))
+            return {**figures, "rows": len(result.cases), "total": result.total}
+
+        suffix = f", words «{words}»" if words else ""
+        return Scenario(f"all contacts (advisor): open cases, page {page}{suffix}", call)
+
+    scenarios.append(all_contacts_scenario(1))
+    scenarios.append(all_contacts_scenario(100))
+    scenarios.append(all_contacts_scenario(1, DEFAULT_TEXT_QUERIES["common word (7 %)"]))
+
     def case_page(i: int) -> dict[str, Any]:
         user = fresh_user(advisor_id)
         reference = references[i % len(references)]
