@@ -65,10 +65,20 @@ def can_view_case(user: Any, case: Case) -> bool:
     return cases_visible_to(user).filter(pk=case.pk).exists()
 
 
+def special_data_group_ids(case: Case) -> frozenset[int]:
+    """The groups allowed to see the case if it holds special categories; read once per case object
+    (a case page asks for every action it offers)."""
+    cached: tuple[int, frozenset[int]] | None = getattr(case, "_special_data_group_ids", None)
+    if cached is None or cached[0] != case.case_type_id:  # reclassifying changes the type
+        cached = (case.case_type_id, frozenset(case.case_type.special_data_groups.values_list("pk", flat=True)))
+        case._special_data_group_ids = cached  # type: ignore[attr-defined]
+    return cached[1]
+
+
 def _may_see_special(access: UserAccess, case: Case) -> bool:
     if not case.contains_special_categories or access.is_superuser:
         return True
-    allowed = set(case.case_type.special_data_groups.values_list("pk", flat=True))
+    allowed = special_data_group_ids(case)
     return bool(allowed & access.group_ids)
 
 

@@ -302,7 +302,7 @@ def _require_special_recipient(case: Case, *, user: Any = None, group: ServiceGr
     """A case holding special categories may be handed or shown only to the groups its type names."""
     if not case.contains_special_categories:
         return
-    allowed = set(case.case_type.special_data_groups.values_list("pk", flat=True))
+    allowed = policy.special_data_group_ids(case)
     if group is not None and group.pk not in allowed:
         raise InvalidInputError(
             _("This group may not see cases holding special categories of personal data."), field=field
