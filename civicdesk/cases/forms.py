@@ -16,7 +16,16 @@ from django.utils.translation import gettext_lazy as _
 from civicdesk.accounts.models import Role, User
 from civicdesk.cases import permissions as policy
 from civicdesk.cases import services
-from civicdesk.cases.models import Case, CaseType, Category, Channel, CommentRequest, CommentRequestStatus, LinkKind
+from civicdesk.cases.models import (
+    Case,
+    CaseType,
+    Category,
+    Channel,
+    CommentRequest,
+    CommentRequestStatus,
+    LinkKind,
+    TimelineEntry,
+)
 from civicdesk.cases.selectors import QueueFilters, case_get_for_user
 from civicdesk.organizations.models import Area, ServiceGroup
 
@@ -50,12 +59,50 @@ class CaseActionForm(forms.Form):
     allowed: Callable[[Any, Case], bool] = staticmethod(policy.can_handle_case)
     open_only = True
     closed_only = False
+    # Actions that decide something about the case are refused when someone else changed the case
+    # after the page was loaded; adding a note, a file or a comment cannot contradict anything.
+    checks_concurrent_changes = True
 
-    def __init__(self, *args: Any, case: Case, actor: Any, **kwargs: Any) -> None:
+    # The newest timeline entry the page showed; sent back to detect changes made meanwhile.
+    seen = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+    def __init__(self, *args: Any, case: Case, actor: Any, seen_entry_id: int | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", self.action_name())
         super().__init__(*args, **kwargs)
         self.case = case
         self.actor = actor
+        if seen_entry_id is not None:
+            self.fields["seen"].initial = seen_entry_id
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        seen = cleaned.get("seen")
+        if self.checks_concurrent_changes and seen is not None:
+            self._refuse_if_changed_since(seen)
+        return cleaned
+
+    def _refuse_if_changed_since(self, seen: int) -> None:
+        """A stale form: tell what changed and let the user send again after reading it."""
+        changes = list(
+            TimelineEntry.objects.filter(case_id=self.case.pk, pk__gt=seen)
+            .exclude(actor_id=getattr(self.actor, "pk", None))
+            .select_related("actor")
+            .order_by("pk")
+        )
+        if not changes:
+            return
+        # Sending the same form again means "I have seen the changes": the page renders it with the
+        # newest entry as seen.
+        data = self.data.copy()  # type: ignore[attr-defined]
+        data[self.add_prefix("seen")] = str(changes[-1].pk)
+        self.data = data
+        summary = ", ".join(f"{entry.get_kind_display()} ({entry.author_display})" for entry in changes[-3:])
+        raise forms.ValidationError(
+            _("Someone else changed this case while you were working on it: %(changes)s. Check the timeline "
+              "and send the form again if it is still needed."),
+            code="stale",
+            params={"changes": summary},
+        )
 
     @classmethod
     def action_name(cls) -> str:
@@ -144,6 +191,7 @@ class ReplyForm(CaseActionForm):
 
 class NoteForm(CaseActionForm):
     title = _("Internal note")
+    checks_concurrent_changes = False
     allowed = staticmethod(policy.can_add_note_to_case)
     open_only = False
     body = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}))
@@ -210,6 +258,7 @@ class CommentRequestForm(CaseActionForm):
 
 class CommentAnswerForm(CaseActionForm):
     title = _("Answer a comment request")
+    checks_concurrent_changes = False
     open_only = False
     comment_request = forms.ModelChoiceField(label=_("Request"), queryset=CommentRequest.objects.none())
     answer = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 4}))
@@ -292,7 +341,9 @@ class PublishForm(CaseActionForm):
         return not case.contains_special_categories and not case.merged_into_id and super().offered(actor, case)
 
     def perform(self) -> str:
-        services.case_publish(case=self.case, actor=self.actor, **self.cleaned_data)
+        data = self.cleaned_data
+        services.case_publish(case=self.case, actor=self.actor, public_title=data["public_title"],
+                              public_text=data["public_text"], public_answer=data["public_answer"])
         return str(_("The case was published."))
 
 
@@ -338,6 +389,7 @@ class LinkForm(CaseActionForm):
 
 class AttachmentForm(CaseActionForm):
     title = _("Add an attachment")
+    checks_concurrent_changes = False
     open_only = False
     file = forms.FileField(label=_("File (image, PDF, office document or text)"))
 
@@ -367,14 +419,20 @@ ACTION_FORMS: dict[str, type[CaseActionForm]] = {
 ACTION_NAMES = {form: name for name, form in ACTION_FORMS.items()}
 
 
-def action_forms_for(*, actor: Any, case: Case, bound: CaseActionForm | None = None) -> list[CaseActionForm]:
-    """The action forms this actor may use on this case now; `bound` replaces its blank twin."""
+def action_forms_for(
+    *, actor: Any, case: Case, bound: CaseActionForm | None = None, seen_entry_id: int | None = None
+) -> list[CaseActionForm]:
+    """The action forms this actor may use on this case now; `bound` replaces its blank twin.
+
+    `seen_entry_id` is the newest timeline entry on the page, so that a form sent after someone
+    else changed the case is recognised as stale.
+    """
     result: list[CaseActionForm] = []
     for form_class in ACTION_FORMS.values():
         if bound is not None and isinstance(bound, form_class):
             result.append(bound)
         elif form_class.offered(actor, case):
-            result.append(form_class(case=case, actor=actor))
+            result.append(form_class(case=case, actor=actor, seen_entry_id=seen_entry_id))
     return result
 
 

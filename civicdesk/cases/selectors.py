@@ -19,6 +19,7 @@ from django.db.models import Count, F, OrderBy, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from civicdesk.accounts.models import Role
 from civicdesk.accounts.permissions import ORGANIZATION_READ_ROLES, access_for
 from civicdesk.cases.models import (
     Attachment,
@@ -292,10 +293,11 @@ def cases_of_organization(
 ) -> CasePage:
     """Every incoming contact of the organisation that the user may see, as one queue (R5).
 
-    For service advisors and the other organisation-wide readers; anyone else gets NotFoundError.
+    For service advisors and the other organisation-wide readers, and for viewers, who see the
+    cases of their areas only (the policy narrows it); anyone else gets NotFoundError.
     """
     access = access_for(user)
-    if not access.is_superuser and not access.has_role(organization_id, *ORGANIZATION_READ_ROLES):
+    if not access.is_superuser and not access.has_role(organization_id, *ORGANIZATION_READ_ROLES, Role.VIEWER):
         raise NotFoundError()
     cases = cases_visible_to(user).filter(organization_id=organization_id)
     return _case_page(cases, status_filter=status_filter, sort=sort, page=page, page_size=page_size, filters=filters)
@@ -488,8 +490,6 @@ def cases_nearby(*, user: Any, case: Case, radius_m: float = 300, days: int = 18
 def queues_for_user(*, user: Any) -> list[ServiceGroup]:
     """The groups whose queues the user works from: their own, and every group for advisors (1 query)."""
     access = access_for(user)
-    from civicdesk.accounts.models import Role
-
     advisor_orgs = access.organizations_with_role(Role.SERVICE_ADVISOR)
     groups = ServiceGroup.objects.filter(is_active=True).filter(
         Q(pk__in=access.group_ids) | Q(organization_id__in=advisor_orgs)

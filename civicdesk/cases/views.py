@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
+from civicdesk.accounts.models import Role
 from civicdesk.accounts.permissions import ORGANIZATION_READ_ROLES, access_for, service_groups_visible_to
 from civicdesk.cases import selectors, services
 from civicdesk.cases.forms import ACTION_FORMS, CaseActionForm, QueueFilterForm, action_forms_for
@@ -68,18 +69,32 @@ def queue(request: HttpRequest, group_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def all_cases(request: HttpRequest) -> HttpResponse:
-    """Every incoming contact of the advisor's organisation, as one filterable queue (R5)."""
-    organization_id = next(iter(sorted(access_for(request.user).organizations_with_role(*ORGANIZATION_READ_ROLES))),
-                           None)
+    """Every incoming contact of the advisor's organisation, as one filterable queue (R5).
+
+    Viewers get the same page over the cases of their areas, read-only (R5).
+    """
+    organization_id, title = _organization_overview_for(request.user)
     if organization_id is None:
         raise NotFoundError()
     return _case_list_page(
-        request, title=str(_("All contacts")),
+        request, title=str(title),
         filter_form=QueueFilterForm(request.GET or None, organization_id=organization_id, actor=request.user),
         load=lambda **kwargs: selectors.cases_of_organization(
             user=request.user, organization_id=organization_id, **kwargs
         ),
     )
+
+
+def _organization_overview_for(user: Any) -> tuple[int | None, Any]:
+    """The organisation whose overview the user gets, and the page's title."""
+    access = access_for(user)
+    readers = sorted(access.organizations_with_role(*ORGANIZATION_READ_ROLES))
+    if readers:
+        return readers[0], _("All contacts")
+    viewers = sorted(access.organizations_with_role(Role.VIEWER))
+    if viewers:
+        return viewers[0], _("Cases in my areas")
+    return None, ""
 
 
 def _case_list_page(
@@ -115,12 +130,14 @@ def _render_case_page(
     request: HttpRequest, case: Case, *, bound: CaseActionForm | None = None, status: int = 200
 ) -> HttpResponse:
     services.case_view(user=request.user, case=case)
+    detail = selectors.case_detail(case=case)
     return render(request, "cases/detail.html", {
         "case": case,
-        "detail": selectors.case_detail(case=case),
+        "detail": detail,
         "same_customer": selectors.cases_of_same_customer(user=request.user, case=case, limit=10),
         "nearby": selectors.cases_nearby(user=request.user, case=case, limit=10),
-        "action_forms": action_forms_for(actor=request.user, case=case, bound=bound),
+        "action_forms": action_forms_for(actor=request.user, case=case, bound=bound,
+                                         seen_entry_id=max((e.pk for e in detail.timeline), default=0)),
         "failed_action": bound,
     }, status=status)
 
