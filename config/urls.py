@@ -17,6 +17,7 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("accounts/", include("civicdesk.accounts.urls")),
     path("staff/", include("civicdesk.cases.urls")),
+    path("", include("civicdesk.portal.urls")),
     prefix_default_language=False,
 )
 

@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "civicdesk.accounts",
     "civicdesk.privacy",
     "civicdesk.cases",
+    "civicdesk.intake",
+    "civicdesk.portal",
     "civicdesk.demo",
 ]
 
@@ -59,6 +61,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "civicdesk.core.middleware.RequestContextMiddleware",
     "civicdesk.core.middleware.ApplicationErrorMiddleware",
+    # Turns django-ratelimit's Ratelimited into RATELIMIT_VIEW's translated 429.
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 # The queue index's INCLUDE columns exist only on PostgreSQL; SQLite uses the index without them.
@@ -197,6 +201,11 @@ CASES_PAGE_SIZE = 25
 # Rate limits ("count/period", period s, m, h or d) for public endpoints.
 LOGIN_RATE_LIMIT = env.str("LOGIN_RATE_LIMIT", default="20/m")
 LOGIN_RATE_LIMIT_PER_USER = env.str("LOGIN_RATE_LIMIT_PER_USER", default="10/15m")
+# The residents' contact form and tracking-page messages, per client address (and per case).
+PORTAL_CONTACT_RATE_LIMIT = env.str("PORTAL_CONTACT_RATE_LIMIT", default="20/h")
+PORTAL_MESSAGE_RATE_LIMIT = env.str("PORTAL_MESSAGE_RATE_LIMIT", default="30/h")
+# The organisation whose form /contact/ shows when several are hosted (slug); empty: a choice.
+PORTAL_DEFAULT_ORGANIZATION = env.str("PORTAL_DEFAULT_ORGANIZATION", default="")
 RATELIMIT_VIEW = "civicdesk.core.views.rate_limited"
 
 # --- Email --------------------------------------------------------------------------------
