@@ -20,7 +20,7 @@ PYTEST_ARGS ?=
 # Tests run on every core; loadscope keeps a module's shared fixtures on one worker. XDIST= runs serially.
 XDIST ?= -n auto --dist loadscope
 
-.PHONY: help venv assets migrate demo demo-reset run test lint check format messages services-start \
+.PHONY: help venv assets migrate demo demo-reset run test test-browser lint check format messages services-start \
 	services-stop clean distclean
 
 help: ## List the targets
@@ -63,6 +63,10 @@ test: venv ## Run the tests (SQLite in memory unless DATABASE_URL says otherwise
 	@DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(BIN)/pytest $(XDIST) $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests (exit 5): treated as success"; exit 0; fi; \
 	exit $$status
+
+# The browser tests are part of `make test` too; this runs just them, with the assets they need.
+test-browser: venv assets ## Only the browser tests (Chromium, axe-core); CIVICDESK_SCREENSHOTS=docs/guides/images refreshes the staff guide's screenshots
+	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(BIN)/pytest $(XDIST) -m browser tests/browser $(PYTEST_ARGS)
 
 lint: venv ## ruff and mypy, exactly as CI runs them
 	$(BIN)/ruff check .
