@@ -94,6 +94,7 @@ import sys, urllib.request
 urllib.request.urlopen(sys.argv[1] + "healthz", timeout=1)
 EOF
         printf '\n  CivicDesk is running at %s  (Ctrl-C stops the server and the worker)\n\n' "$url"
+        printf '  Residents contact the city at %scontact/ and follow their case from the link on the receipt.\n\n' "$url"
         printf '  Demo logins (password from DEMO_PASSWORD):\n'
         for login in "${DEMO_LOGINS[@]}"; do
             printf '    %-13s / %-16s %s\n' "${login%%:*}" "$DEMO_PASSWORD" "${login#*:}"

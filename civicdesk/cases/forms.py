@@ -18,12 +18,14 @@ from civicdesk.cases import permissions as policy
 from civicdesk.cases import services
 from civicdesk.cases.models import (
     Case,
+    CaseCategory,
     CaseType,
     Category,
     Channel,
     CommentRequest,
     CommentRequestStatus,
     LinkKind,
+    Priority,
     TimelineEntry,
 )
 from civicdesk.cases.selectors import QueueFilters, case_get_for_user
@@ -147,6 +149,46 @@ class AssignForm(CaseActionForm):
             case=self.case, actor=self.actor, handler=self.cleaned_data["handler"], message=self.cleaned_data["message"]
         )
         return str(_("The handler was changed."))
+
+
+class ReclassifyForm(CaseActionForm):
+    title = _("Change the classification")
+    allowed = staticmethod(policy.can_reclassify_case)
+    category: forms.ModelChoiceField[Category] = forms.ModelChoiceField(
+        label=_("Main category"), queryset=Category.objects.none()
+    )
+    other_categories: forms.ModelMultipleChoiceField[Category] = forms.ModelMultipleChoiceField(
+        label=_("Other categories"), queryset=Category.objects.none(), required=False,
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+    )
+    case_type: forms.ModelChoiceField[CaseType] = forms.ModelChoiceField(
+        label=_("Type"), queryset=CaseType.objects.none()
+    )
+    priority = forms.TypedChoiceField(label=_("Priority"), choices=Priority.choices, coerce=int)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        categories = Category.objects.filter(organization_id=self.case.organization_id, is_active=True).order_by("name")
+        _set_choices(self, "category", categories)
+        _set_choices(self, "other_categories", categories)
+        _set_choices(self, "case_type", CaseType.objects.filter(organization_id=self.case.organization_id,
+                                                                 is_active=True).order_by("name"))
+        if not self.is_bound:
+            current = list(
+                CaseCategory.objects.filter(case=self.case).order_by("-is_primary", "id").values_list(
+                    "category_id", flat=True)
+            )
+            self.initial = {"category": current[0] if current else None, "other_categories": current[1:],
+                            "case_type": self.case.case_type_id, "priority": self.case.priority}
+
+    def perform(self) -> str:
+        main = self.cleaned_data["category"]
+        others = [c for c in self.cleaned_data["other_categories"] if c.pk != main.pk]
+        services.case_reclassify(
+            case=self.case, actor=self.actor, categories=[main, *others],
+            case_type=self.cleaned_data["case_type"], priority=self.cleaned_data["priority"],
+        )
+        return str(_("The classification was changed."))
 
 
 class ForwardForm(CaseActionForm):
@@ -404,6 +446,7 @@ ACTION_FORMS: dict[str, type[CaseActionForm]] = {
     "assign": AssignForm,
     "reply": ReplyForm,
     "note": NoteForm,
+    "reclassify": ReclassifyForm,
     "forward": ForwardForm,
     "information": InformationForm,
     "comment-request": CommentRequestForm,

@@ -174,3 +174,25 @@ def test_advisors_see_all_incoming_contacts_in_one_queue(client, city: City):
     assert [c.pk for c in parks_only.context["page"].cases] == [parks.pk]
     client.force_login(city.users["expert"])
     assert client.get("/en/staff/all/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_reclassify_sets_the_main_category_first_and_refuses_an_empty_change(client, city: City):
+    from civicdesk.cases.models import CaseCategory, CaseKind, EntryKind
+
+    case = city.case(categories=[city.category_parks])
+    client.force_login(city.users["advisor"])
+    page = client.get(f"/en/staff/cases/{case.reference}/")
+    assert b"actions/reclassify/" in page.content
+    change = {"category": city.category_streets.pk, "other_categories": [city.category_parks.pk],
+              "case_type": city.types[CaseKind.QUESTION].pk, "priority": 3}
+    assert _post(client, case, "reclassify", change).status_code == 302
+    chosen = CaseCategory.objects.filter(case=case).order_by("-is_primary", "id").values_list("category_id", flat=True)
+    assert list(chosen) == [city.category_streets.pk, city.category_parks.pk]
+    case.refresh_from_db()
+    assert (case.case_type_id, case.priority) == (city.types[CaseKind.QUESTION].pk, 3)
+    entries = TimelineEntry.objects.filter(case=case, kind=EntryKind.CLASSIFICATION_CHANGE).count()
+    response = _post(client, case, "reclassify", change)
+    assert response.status_code == 400
+    assert b"Nothing was changed" in response.content
+    assert TimelineEntry.objects.filter(case=case, kind=EntryKind.CLASSIFICATION_CHANGE).count() == entries
