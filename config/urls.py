@@ -16,6 +16,7 @@ urlpatterns += i18n_patterns(
     path("", core_views.landing, name="landing"),
     path("admin/", admin.site.urls),
     path("accounts/", include("civicdesk.accounts.urls")),
+    path("staff/notifications/", include("civicdesk.notifications.urls")),
     path("staff/", include("civicdesk.cases.urls")),
     path("", include("civicdesk.portal.urls")),
     prefix_default_language=False,

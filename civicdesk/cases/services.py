@@ -53,6 +53,7 @@ from civicdesk.cases.querysets import SEARCH_CONFIGS
 from civicdesk.core.errors import ActionNotAllowedError, InvalidInputError, InvalidStateError, NotFoundError
 from civicdesk.core.phone_numbers import phone_normalize
 from civicdesk.core.realtime import organization_group_name, publish_after_commit, service_group_channel_name
+from civicdesk.notifications.services import notify_case_event
 from civicdesk.organizations.geometry import validate_coordinates
 from civicdesk.organizations.models import Organization, ServiceGroup
 from civicdesk.organizations.selectors import area_for_point
@@ -189,6 +190,7 @@ def _entry(
         created_at=moment,
     )
     case.last_activity_at = moment
+    notify_case_event(entry=entry)  # notifications after commit; a forward's sender follows the case
     return entry
 
 

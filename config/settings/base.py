@@ -22,6 +22,8 @@ SECRET_KEY = env.str("SECRET_KEY", default="")
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Absolute address of the site, for links in mail sent without a request (notification bundles).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # --- Applications -------------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -43,6 +45,7 @@ INSTALLED_APPS = [
     "civicdesk.accounts",
     "civicdesk.privacy",
     "civicdesk.cases",
+    "civicdesk.notifications",
     "civicdesk.intake",
     "civicdesk.portal",
     "civicdesk.demo",
@@ -61,6 +64,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "civicdesk.core.middleware.RequestContextMiddleware",
     "civicdesk.core.middleware.ApplicationErrorMiddleware",
+    "civicdesk.notifications.middleware.LastSeenMiddleware",
     # Turns django-ratelimit's Ratelimited into RATELIMIT_VIEW's translated 429.
     "django_ratelimit.middleware.RatelimitMiddleware",
 ]
@@ -83,6 +87,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "civicdesk.notifications.context_processors.notification_badge",
                 "civicdesk.cases.context_processors.workspace_navigation",
             ],
         },
@@ -165,6 +170,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "audit-verify-chain-nightly": {
         "task": "civicdesk.privacy.tasks.audit_verify_chain_task",
         "schedule": 24 * 60 * 60,
+    },
+    "notifications-email-bundles": {
+        "task": "civicdesk.notifications.tasks.notifications_email_bundles_task",
+        "schedule": 5 * 60,
     },
 }
 
