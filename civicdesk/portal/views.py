@@ -42,10 +42,12 @@ def _message_rate(group: str, request: HttpRequest) -> str:
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    """Pages behind a tracking token: never cached, indexed or leaked in a Referer header."""
+    """Pages behind a tracking token: never cached, indexed or leaked in a Referer header to other sites."""
     response["Cache-Control"] = "private, no-store"
     response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
+    # Not "no-referrer": under it browsers send `Origin: null` with the page's own reply form, and
+    # Django's CSRF check refuses the POST. "same-origin" still keeps the token from other sites.
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
