@@ -10,6 +10,7 @@ BIN := $(VENV)/bin
 VENV_STAMP := $(VENV)/.civicdesk-installed
 NODE_STAMP := node_modules/.civicdesk-installed
 HTMX := static/vendor/htmx.min.js
+LEAFLET := static/vendor/leaflet/leaflet.js
 
 # Settings for the commands that run the site; tests always use config.settings.test
 # (pytest-django would otherwise prefer DJANGO_SETTINGS_MODULE from the environment).
@@ -34,7 +35,7 @@ $(VENV_STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $@
 
-assets: $(HTMX) ## Install the front-end packages and copy htmx into static/vendor/
+assets: $(HTMX) $(LEAFLET) ## Install the front-end packages and copy htmx and Leaflet into static/vendor/
 
 $(NODE_STAMP): package.json $(wildcard package-lock.json)
 	@if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
@@ -43,6 +44,10 @@ $(NODE_STAMP): package.json $(wildcard package-lock.json)
 $(HTMX): $(NODE_STAMP)
 	@mkdir -p $(dir $@)
 	cp node_modules/htmx.org/dist/htmx.min.js $@
+
+$(LEAFLET): $(NODE_STAMP)
+	@mkdir -p $(dir $@)
+	cp -r node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css node_modules/leaflet/dist/images $(dir $@)
 
 migrate: venv ## Apply database migrations
 	@mkdir -p var

@@ -7,6 +7,7 @@ import secrets
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -430,6 +431,14 @@ class CommentRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.question[:50]}"
+
+    @property
+    def is_overdue(self) -> bool:
+        """Still waiting for the comment after the time it was asked by."""
+        return (
+            self.status == CommentRequestStatus.PENDING and self.due_at is not None and self.due_at < timezone.now()
+        )
+
 
 
 class ShareReason(models.TextChoices):

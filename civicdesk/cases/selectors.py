@@ -357,6 +357,20 @@ def comment_requests_waiting_for(*, user: Any, limit: int = 50) -> list[CommentR
     )
 
 
+def comment_requests_sent_by(*, user: Any, limit: int = 50) -> list[CommentRequest]:
+    """Pending comment requests the user asked, on cases they may still see: the other side of
+    "waiting for me", so a hand-over never disappears from view (1 query)."""
+    access = access_for(user)
+    if access.user_id is None:
+        return []
+    return list(
+        CommentRequest.objects.filter(status=CommentRequestStatus.PENDING, requested_by_id=access.user_id)
+        .filter(case__in=cases_visible_to(user))
+        .select_related("case", "requested_from_user", "requested_from_group")
+        .order_by("due_at", "created_at")[:limit]
+    )
+
+
 @dataclass(frozen=True)
 class QueueCounts:
     service_group: ServiceGroup

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -24,6 +25,7 @@ from civicdesk.cases.forms import ACTION_FORMS, CaseActionForm, QueueFilterForm,
 from civicdesk.cases.models import Case
 from civicdesk.core.errors import ApplicationError, NotFoundError
 
+PREVIEWABLE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
 QUEUE_FILTER_LABELS = {
     "open": _("Open"), "new": _("New"), "waiting": _("Waiting for customer"), "overdue": _("Overdue"),
     "closed": _("Closed"), "all": _("All"),
@@ -41,6 +43,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "counts": selectors.queue_counts(user=request.user, groups=groups),
         "my_cases": selectors.cases_handled_by(user=request.user, limit=20),
         "comment_requests": selectors.comment_requests_waiting_for(user=request.user, limit=20),
+        "sent_comment_requests": selectors.comment_requests_sent_by(user=request.user, limit=20),
     })
 
 
@@ -139,6 +142,9 @@ def _render_case_page(
         "action_forms": action_forms_for(actor=request.user, case=case, bound=bound,
                                          seen_entry_id=max((e.pk for e in detail.timeline), default=0)),
         "failed_action": bound,
+        "previewable_types": PREVIEWABLE_TYPES,
+        "map_tile_url": settings.MAP_TILE_URL,
+        "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
     }, status=status)
 
 
@@ -169,8 +175,11 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
 @require_GET
 def attachment_download(request: HttpRequest, attachment_id: int) -> FileResponse:
     attachment = services.attachment_open(user=request.user, attachment_id=attachment_id)
-    response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name,
-                            content_type=attachment.content_type)
+    # Only re-encoded raster images are shown inline (as the case page's previews); everything
+    # else is a download, so nothing from outside is ever rendered by the browser as a page.
+    inline = request.GET.get("preview") == "1" and attachment.content_type in PREVIEWABLE_TYPES
+    response = FileResponse(attachment.file.open("rb"), as_attachment=not inline,
+                            filename=attachment.original_name, content_type=attachment.content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"

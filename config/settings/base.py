@@ -215,6 +215,11 @@ PORTAL_CONTACT_RATE_LIMIT = env.str("PORTAL_CONTACT_RATE_LIMIT", default="20/h")
 PORTAL_MESSAGE_RATE_LIMIT = env.str("PORTAL_MESSAGE_RATE_LIMIT", default="30/h")
 # The organisation whose form /contact/ shows when several are hosted (slug); empty: a choice.
 PORTAL_DEFAULT_ORGANIZATION = env.str("PORTAL_DEFAULT_ORGANIZATION", default="")
+
+# --- Maps ------------------------------------------------------------------------------------
+# Tile URL template for Leaflet maps ({z}/{x}/{y}); empty draws maps without a background.
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="© OpenStreetMap contributors")
 RATELIMIT_VIEW = "civicdesk.core.views.rate_limited"
 
 # --- Email --------------------------------------------------------------------------------

@@ -18,3 +18,5 @@ STORAGES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"] = {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
+# No tile server is reachable from tests; maps draw their markers without a background.
+MAP_TILE_URL = ""
