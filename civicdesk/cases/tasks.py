@@ -9,10 +9,25 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
 
 from civicdesk.cases.models import DeliveryState, EntryKind, TimelineEntry
 
 logger = logging.getLogger(__name__)
+
+
+def reply_email_body(entry: TimelineEntry) -> str:
+    """The reply, then the case number and the private tracking link, in the case's language.
+
+    Until the email channel reads replies, the link is how the customer answers or adds
+    information (R1.5); it leads to the same tracking page as the receipt.
+    """
+    case = entry.case
+    with translation.override(case.language or "fi"):
+        tracking_url = settings.SITE_URL.rstrip("/") + reverse("portal:track", args=[case.tracking_token])
+        return render_to_string("cases/reply_email.txt", {"case": case, "entry": entry, "tracking_url": tracking_url})
 
 
 @shared_task(bind=True, max_retries=5, default_retry_delay=60, acks_late=True)
@@ -29,7 +44,7 @@ def case_reply_deliver_task(self: Any, entry_id: int) -> str:
         sender = case.owner_group.email or settings.DEFAULT_FROM_EMAIL
         message = EmailMessage(
             subject=f"[{case.reference}] {case.title}",
-            body=entry.body,
+            body=reply_email_body(entry),
             from_email=sender,
             to=[case.customer_email],
             headers={"Auto-Submitted": "auto-generated", "X-CivicDesk-Case": case.reference},

@@ -209,3 +209,17 @@ def test_case_intake_without_email_sends_nothing(city, django_capture_on_commit_
     assert case.title == "Milloin uimahalli aukeaa?"
     assert case.owner_group == city.intake
     assert mail.outbox == []
+
+
+@override_settings(SITE_URL="https://palaute.example.fi")
+def test_reply_mail_carries_the_tracking_link_so_the_customer_can_answer(client, city,
+                                                                         django_capture_on_commit_callbacks):
+    case = city.case(language="sv")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.case_reply(case=case, actor=city.users["advisor"], body="Vi lagar gropen nästa vecka.")
+    assert len(mail.outbox) == 1
+    body = mail.outbox[0].body
+    assert body.startswith("Vi lagar gropen nästa vecka.")
+    link = f"https://palaute.example.fi/sv/track/{case.tracking_token}/"
+    assert link in body
+    assert client.get(link.removeprefix("https://palaute.example.fi")).status_code == 200
