@@ -109,11 +109,17 @@ class Workspace:
         # The live server shares one SQLite connection between threads; keep the browser's own
         # favicon request from reaching it while test code reads the database.
         context.route("**/favicon.ico", lambda route: route.fulfill(status=204, body=""))
+        # Nothing leaves the machine: a request to anywhere but the live server is refused and reported.
+        context.route(lambda url: not url.startswith(self.base_url), self._refuse_outside_request)
         self._contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda error: self.errors.append(f"{page.url}: {error}"))
         page.on("response", self._check_asset)
         return page
+
+    def _refuse_outside_request(self, route: Any) -> None:
+        self.errors.append(f"request outside the live server: {route.request.url}")
+        route.abort()
 
     def _check_asset(self, response: Any) -> None:
         # Pages answer 4xx on purpose (errors are part of the tour); their CSS and scripts never should.

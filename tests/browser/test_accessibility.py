@@ -104,6 +104,7 @@ def _tour(site: Workspace, cases: dict[str, Case], *, language: str) -> None:
     axe_check(page, label="case page, every action open")
     reflow_check(page, must_see=(".case-actions form button[type=submit]",), label="case page, every action open")
     for action, name in (
+        ("reclassify", "staff-reclassify"),
         ("forward", "staff-forward"),
         ("comment-request", "staff-comment-request"),
         ("comment-answer", "staff-comment-answer"),
