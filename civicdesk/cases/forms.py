@@ -547,3 +547,192 @@ class QueueFilterForm(forms.Form):
             published=published,
             text=(data.get("q") or "").strip(),
         )
+
+
+# --- saved views and bulk actions on case lists ---------------------------------------------
+
+# The query-string parameters of a case list that a saved view keeps (not the page number).
+LIST_PARAMETERS: tuple[str, ...] = ("filter", "sort", *QueueFilterForm.base_fields)
+LIST_DEFAULTS = {"filter": "open", "sort": "last_activity"}
+LIST_VALUE_MAX_CHARS = 200
+
+
+def list_query_normalised(data: Any) -> dict[str, str]:
+    """The list parameters in `data` (a QueryDict or a dict) without empty values and defaults.
+
+    Two lists showing the same thing give the same dict, so a saved view can be recognised as
+    the page being shown. Nothing is validated here; see `list_query_clean`.
+    """
+    result: dict[str, str] = {}
+    for key in LIST_PARAMETERS:
+        value = data.get(key)
+        if not isinstance(value, str) or value == "" or LIST_DEFAULTS.get(key) == value:
+            continue
+        result[key] = value
+    return result
+
+
+def list_query_clean(
+    data: Any, *, actor: Any, group: ServiceGroup | None = None, organization_id: int | None = None
+) -> tuple[dict[str, str], list[str]]:
+    """The list parameters in `data` that are valid for this list now, and the labels of those that are not.
+
+    Used when a view is saved and again when it is opened: a category, type or area may have
+    been deleted or deactivated, or a handler may have left the group, since it was saved.
+    """
+    from civicdesk.cases.selectors import QUEUE_FILTERS, SORTS
+
+    values = list_query_normalised(data)
+    valid: dict[str, str] = {}
+    dropped: list[str] = []
+    if "filter" in values:
+        if values["filter"] in QUEUE_FILTERS:
+            valid["filter"] = values["filter"]
+        else:
+            dropped.append(str(_("Show")))
+    if "sort" in values:
+        if values["sort"] in SORTS:
+            valid["sort"] = values["sort"]
+        else:
+            dropped.append(str(_("Sort by")))
+    fields = {key: value for key, value in values.items() if key in QueueFilterForm.base_fields}
+    for key, value in list(fields.items()):
+        if not isinstance(value, str) or len(value) > LIST_VALUE_MAX_CHARS:
+            fields.pop(key)
+            dropped.append(str(QueueFilterForm.base_fields[key].label))
+    if fields:
+        form = QueueFilterForm(fields, actor=actor, group=group, organization_id=organization_id)
+        form.is_valid()
+        for key, value in fields.items():
+            if key in form.errors:
+                dropped.append(str(form.fields[key].label))
+            else:
+                valid[key] = value
+    return valid, dropped
+
+
+BULK_ACTION_LABELS = {
+    policy.BULK_ASSIGN: _("Assign to a person or a group"),
+    policy.BULK_FORWARD: _("Forward to a group"),
+    policy.BULK_CLOSE_UNNECESSARY: _("Close as unnecessary"),
+}
+CASE_ID_MAX_DIGITS = 18
+
+
+class BulkActionForm(forms.Form):
+    """The action bar of a case list: one action for the cases ticked on the page (POST).
+
+    The cases come as `case` (ticked rows) and, when `select_all` is ticked, `page_case` (every
+    row of the page), so that "select all on this page" works without JavaScript. `perform`
+    calls one bulk service, which runs the single-case service for each case.
+    """
+
+    action = forms.ChoiceField(label=_("Action"), error_messages={"required": _("Choose an action.")})
+    handler = forms.ModelChoiceField(
+        label=_("Person"), queryset=User.objects.none(), required=False, help_text=_("For assigning only.")
+    )
+    group: forms.ModelChoiceField[ServiceGroup] = forms.ModelChoiceField(
+        label=_("Service group"), queryset=ServiceGroup.objects.none(), required=False,
+        help_text=_("Needed to forward; to assign, choose a person, a group or both."),
+    )
+    message = forms.CharField(
+        label=_("Message to the group or person"), widget=forms.Textarea(attrs={"rows": 2}), required=False,
+        max_length=2000,
+    )
+    reason = forms.CharField(label=_("Reason (internal)"), required=False, max_length=2000)
+
+    def __init__(self, *args: Any, actor: Any, organization_id: int, group: ServiceGroup | None = None,
+                 **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "bulk")
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+        self.organization_id = organization_id
+        self.actions = policy.bulk_actions_in(actor, organization_id)
+        action_field = self.fields["action"]
+        assert isinstance(action_field, forms.ChoiceField)
+        action_field.choices = [("", "—"), *[(key, BULK_ACTION_LABELS[key]) for key in self.actions]]
+        staff = User.objects.filter(
+            is_active=True, memberships__organization_id=organization_id, memberships__role__in=HANDLING_ROLES
+        )
+        if group is not None:
+            # In a group's queue, the people its cases can be given to: its members and the advisors.
+            staff = staff.filter(
+                Q(group_memberships__service_group=group)
+                | Q(memberships__role=Role.SERVICE_ADVISOR, memberships__organization_id=organization_id)
+            )
+        _set_choices(self, "handler", staff.distinct().order_by("last_name", "first_name", "username"))
+        _set_choices(
+            self, "group", ServiceGroup.objects.filter(organization_id=organization_id, is_active=True).order_by("name")
+        )
+
+    @property
+    def offers_assignment(self) -> bool:
+        return policy.BULK_ASSIGN in self.actions or policy.BULK_FORWARD in self.actions
+
+    @property
+    def offers_closing(self) -> bool:
+        return policy.BULK_CLOSE_UNNECESSARY in self.actions
+
+    def _posted(self, name: str) -> list[str]:
+        getlist = getattr(self.data, "getlist", None)
+        values = getlist(name) if getlist is not None else self.data.get(name, [])
+        return [values] if isinstance(values, str) else list(values)
+
+    def _case_ids(self) -> list[int]:
+        from civicdesk.cases.services import BULK_MAX_CASES
+
+        raw = self._posted("case")
+        if self.data.get("select_all"):
+            raw = self._posted("page_case") + raw
+        if len(raw) > 2 * BULK_MAX_CASES:
+            raise forms.ValidationError(self._too_many(BULK_MAX_CASES), code="too_many")
+        ids: list[int] = []
+        for value in raw:
+            text = value.strip() if isinstance(value, str) else ""
+            if not (text.isascii() and text.isdigit() and len(text) <= CASE_ID_MAX_DIGITS and int(text) > 0):
+                raise forms.ValidationError(_("The selection is not valid. Reload the page and try again."),
+                                            code="invalid_case")
+            case_id = int(text)
+            if case_id not in ids:
+                ids.append(case_id)
+        if not ids:
+            raise forms.ValidationError(_("Select at least one case."), code="no_cases")
+        if len(ids) > BULK_MAX_CASES:
+            raise forms.ValidationError(self._too_many(BULK_MAX_CASES), code="too_many")
+        return ids
+
+    @staticmethod
+    def _too_many(limit: int) -> str:
+        return str(_("You can act on at most %(limit)d cases at a time.") % {"limit": limit})
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        try:
+            cleaned["case_ids"] = self._case_ids()
+        except forms.ValidationError as exc:
+            self.add_error(None, exc)
+        action = cleaned.get("action")
+        if action == policy.BULK_ASSIGN and not cleaned.get("handler") and not cleaned.get("group"):
+            self.add_error("handler", _("Choose a person or a group."))
+        if action == policy.BULK_FORWARD and not cleaned.get("group"):
+            self.add_error("group", _("Choose the group to forward the cases to."))
+        if action == policy.BULK_CLOSE_UNNECESSARY and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", _("Give the reason for closing the cases."))
+        return cleaned
+
+    def perform(self) -> services.BulkResult:
+        data = self.cleaned_data
+        case_ids, organization_id = data["case_ids"], self.organization_id
+        if data["action"] == policy.BULK_ASSIGN:
+            return services.cases_bulk_assign(
+                actor=self.actor, case_ids=case_ids, organization_id=organization_id, handler=data["handler"],
+                service_group=data["group"], message=data["message"],
+            )
+        if data["action"] == policy.BULK_FORWARD:
+            return services.cases_bulk_forward(
+                actor=self.actor, case_ids=case_ids, organization_id=organization_id, to_group=data["group"],
+                message=data["message"],
+            )
+        return services.cases_bulk_close_unnecessary(
+            actor=self.actor, case_ids=case_ids, organization_id=organization_id, reason=data["reason"]
+        )

@@ -527,3 +527,45 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class SavedViewScope(models.TextChoices):
+    QUEUE = "queue", _("Work queue")
+    ALL = "all", _("All contacts")
+
+
+class SavedView(models.Model):
+    """A user's named filters and sort order for one work queue or the organisation's list of all contacts.
+
+    `query` holds the validated list parameters (`filter`, `sort` and the filter form's fields,
+    as the list page's query string takes them). They are checked again when the view is opened:
+    a category, area or handler may have gone away meanwhile. Only the owner ever reads a view.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    scope = models.CharField(_("scope"), max_length=16, choices=SavedViewScope.choices)
+    service_group = models.ForeignKey(
+        ServiceGroup, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+        verbose_name=_("service group"),
+    )
+    name = models.CharField(_("name"), max_length=80)
+    query = models.JSONField(_("filters"), default=dict, blank=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="saved_view_name_unique_per_user"),
+            models.CheckConstraint(
+                condition=models.Q(scope="queue", service_group__isnull=False)
+                | models.Q(scope="all", service_group__isnull=True),
+                name="saved_view_scope_matches_group",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -190,3 +190,29 @@ def live_channel_groups_for(user: Any) -> list[str]:
     names = [service_group_channel_name(g) for g in access.group_ids]
     names += [organization_group_name(o) for o in access.organizations_with_role(Role.SERVICE_ADVISOR)]
     return names
+
+
+BULK_ASSIGN = "assign"
+BULK_FORWARD = "forward"
+BULK_CLOSE_UNNECESSARY = "close-unnecessary"
+
+
+def bulk_actions_in(user: Any, organization_id: int) -> tuple[str, ...]:
+    """The bulk actions a list of the organisation's cases offers this user, in display order.
+
+    Only what to offer: each selected case is still checked by its own service (`case_assign`,
+    `case_forward`, `case_close_unnecessary`) exactly as a single action would be.
+    """
+    access = access_for(user)
+    actions: list[str] = []
+    if access.is_superuser or access.has_role(organization_id, Role.SERVICE_ADVISOR, Role.EXPERT):
+        actions += [BULK_ASSIGN, BULK_FORWARD]
+    if access.can_handle_in(organization_id):
+        actions.append(BULK_CLOSE_UNNECESSARY)
+    return tuple(actions)
+
+
+def can_view_organization_list(user: Any, organization_id: int) -> bool:
+    """Open the organisation-wide list of contacts (or, for viewers, of their areas' cases)."""
+    access = access_for(user)
+    return access.is_superuser or access.has_role(organization_id, *ORGANIZATION_READ_ROLES, Role.VIEWER)

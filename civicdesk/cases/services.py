@@ -1214,3 +1214,247 @@ def cases_search_logged(*, user: Any, query: str, language: str | None = None, l
             subjects=[parsed.value] if parsed.identifies_person else [],
         )
     return results
+
+
+# --- saved views and bulk actions (staff workspace) ---------------------------------------
+# Imported here rather than in the block above, which other changes touch concurrently.
+import logging  # noqa: E402
+from collections.abc import Callable, Mapping  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+
+from django.db import DatabaseError  # noqa: E402
+
+from civicdesk.cases.models import SavedView, SavedViewScope  # noqa: E402
+from civicdesk.core.errors import ApplicationError  # noqa: E402
+
+logger = logging.getLogger(__name__)
+
+SAVED_VIEWS_MAX = 50
+SAVED_VIEW_NAME_MAX_CHARS = 80
+SAVED_VIEW_QUERY_MAX_CHARS = 2_000
+BULK_MAX_CASES = 100
+
+
+def _saved_view_name(name: Any) -> str:
+    return _text(name, field="name", label=_("Name"), max_length=SAVED_VIEW_NAME_MAX_CHARS)
+
+
+def _saved_view_name_free(user: Any, name: str, *, exclude_pk: int | None = None) -> None:
+    others = SavedView.objects.filter(user_id=user.pk, name=name)
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    if others.exists():
+        raise InvalidInputError(_("You already have a saved view called “%(name)s”.") % {"name": name}, field="name")
+
+
+@transaction.atomic
+def saved_view_create(
+    *,
+    user: Any,
+    name: str,
+    query: Mapping[str, Any],
+    service_group: ServiceGroup | None = None,
+    organization_id: int | None = None,
+) -> SavedView:
+    """Save the filters and sort order of a list the user may open, under a name of their own.
+
+    The list is a group's work queue (`service_group`) or the organisation's list of all
+    contacts (`organization_id`); anything the user may not open is NotFoundError. `query`
+    (the list's parameters) must be valid for that list now; defaults and empty values are not
+    stored. A user keeps at most SAVED_VIEWS_MAX views, with different names.
+    """
+    from civicdesk.cases.forms import list_query_clean
+
+    access = access_for(user)
+    if access.user_id is None:
+        raise NotFoundError()
+    if service_group is not None:
+        if not policy.can_view_queue(user, service_group) or not (
+            access.is_superuser or service_group.organization_id in access.organization_ids
+        ):
+            raise NotFoundError()
+        organization_id = service_group.organization_id
+    elif organization_id is None or not policy.can_view_organization_list(user, organization_id):
+        raise NotFoundError()
+    name = _saved_view_name(name)
+    values, invalid = list_query_clean(query, actor=user, group=service_group, organization_id=organization_id)
+    if invalid:
+        raise InvalidInputError(
+            _("These filters are not valid for this list: %(filters)s.") % {"filters": ", ".join(invalid)},
+            field="query",
+        )
+    # Serialises concurrent saves by the same user, so the limit holds.
+    list(User.objects.select_for_update().filter(pk=access.user_id).values_list("pk", flat=True))
+    existing = list(SavedView.objects.filter(user_id=access.user_id).values_list("position", flat=True))
+    if len(existing) >= SAVED_VIEWS_MAX:
+        raise InvalidInputError(
+            _("You can keep at most %(limit)d saved views. Delete one first.") % {"limit": SAVED_VIEWS_MAX},
+            field="name",
+        )
+    _saved_view_name_free(user, name)
+    try:
+        with transaction.atomic():
+            return SavedView.objects.create(
+                user_id=access.user_id,
+                organization_id=organization_id,
+                scope=SavedViewScope.QUEUE if service_group is not None else SavedViewScope.ALL,
+                service_group=service_group,
+                name=name,
+                query=values,
+                position=max(existing, default=0) + 1,
+            )
+    except IntegrityError as exc:  # the same name saved at the same moment
+        raise InvalidInputError(
+            _("You already have a saved view called “%(name)s”.") % {"name": name}, field="name"
+        ) from exc
+
+
+def _own_saved_view_locked(user: Any, saved_view: SavedView) -> SavedView:
+    owner_id = access_for(user).user_id
+    found = (
+        SavedView.objects.select_for_update().filter(pk=saved_view.pk, user_id=owner_id).first()
+        if owner_id is not None
+        else None
+    )
+    if found is None:  # someone else's view is as missing as a deleted one
+        raise NotFoundError()
+    return found
+
+
+@transaction.atomic
+def saved_view_rename(*, user: Any, saved_view: SavedView, name: str) -> SavedView:
+    """Give one of the user's own saved views a new name (NotFoundError for anyone else's)."""
+    view = _own_saved_view_locked(user, saved_view)
+    name = _saved_view_name(name)
+    _saved_view_name_free(user, name, exclude_pk=view.pk)
+    view.name = name
+    try:
+        with transaction.atomic():
+            view.save(update_fields=["name"])
+    except IntegrityError as exc:
+        raise InvalidInputError(
+            _("You already have a saved view called “%(name)s”.") % {"name": name}, field="name"
+        ) from exc
+    return view
+
+
+@transaction.atomic
+def saved_view_delete(*, user: Any, saved_view: SavedView) -> None:
+    """Delete one of the user's own saved views (NotFoundError for anyone else's)."""
+    _own_saved_view_locked(user, saved_view).delete()
+
+
+@dataclass(frozen=True)
+class BulkFailure:
+    """A case a bulk action could not act on: its reference (or `#id` if not found) and why, translated."""
+
+    label: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    succeeded: tuple[str, ...]
+    failed: tuple[BulkFailure, ...]
+
+
+def _bulk_case_ids(case_ids: Iterable[Any]) -> list[int]:
+    raw = list(case_ids)
+    too_many = InvalidInputError(
+        _("You can act on at most %(limit)d cases at a time.") % {"limit": BULK_MAX_CASES}, field="cases"
+    )
+    if len(raw) > 2 * BULK_MAX_CASES:  # ticked rows plus "all on this page" repeat ids; more is not a page
+        raise too_many
+    ids: list[int] = []
+    for value in raw:
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise InvalidInputError(_("The selected cases are not valid."), field="cases")
+        text = str(value).strip()
+        if not (text.isascii() and text.isdigit() and 0 < len(text) <= 18 and int(text) > 0):
+            raise InvalidInputError(_("The selected cases are not valid."), field="cases")
+        if int(text) not in ids:
+            ids.append(int(text))
+        if len(ids) > BULK_MAX_CASES:
+            raise too_many
+    if not ids:
+        raise InvalidInputError(_("Select at least one case."), field="cases")
+    return ids
+
+
+def _cases_bulk(
+    *, actor: Any, case_ids: Iterable[Any], organization_id: int, act: Callable[[Case], object]
+) -> BulkResult:
+    """Run `act` (one single-case service) on each case, each in its own transaction.
+
+    The cases are looked up again through the permission policy; an id the actor may not see, of
+    another organisation or of no case at all fails as "not found". A case that fails (policy,
+    state, input) is reported with the service's translated message and leaves the others done.
+    """
+    from civicdesk.cases.selectors import cases_for_bulk_action
+
+    ids = _bulk_case_ids(case_ids)
+    found = cases_for_bulk_action(user=actor, case_ids=ids, organization_id=organization_id)
+    succeeded: list[str] = []
+    failed: list[BulkFailure] = []
+    for case_id in ids:
+        case = found.get(case_id)
+        if case is None:
+            failed.append(BulkFailure(f"#{case_id}", _("The case was not found.")))
+            continue
+        try:
+            with transaction.atomic():
+                act(case)
+        except ApplicationError as exc:
+            failed.append(BulkFailure(case.reference, str(exc.message)))
+        except DatabaseError:
+            # A lock timeout or a conflict on one case must not lose the others already done.
+            logger.exception("Bulk action failed on case %s", case.pk)
+            failed.append(BulkFailure(case.reference, _("The case could not be saved just now. Try again.")))
+        else:
+            succeeded.append(case.reference)
+    return BulkResult(succeeded=tuple(succeeded), failed=tuple(failed))
+
+
+def cases_bulk_assign(
+    *,
+    actor: Any,
+    case_ids: Iterable[Any],
+    organization_id: int,
+    handler: Any = None,
+    service_group: ServiceGroup | None = None,
+    message: str = "",
+) -> BulkResult:
+    """`case_assign` for each case (at most BULK_MAX_CASES): every check, entry, audit and event as for one."""
+    if handler is None and service_group is None:
+        raise InvalidInputError(_("Choose a person or a group."), field="handler")
+    message = _text(message, field="message", label=_("Message"), required=False)
+    return _cases_bulk(
+        actor=actor, case_ids=case_ids, organization_id=organization_id,
+        act=lambda case: case_assign(
+            case=case, actor=actor, handler=handler, service_group=service_group, message=message
+        ),
+    )
+
+
+def cases_bulk_forward(
+    *, actor: Any, case_ids: Iterable[Any], organization_id: int, to_group: ServiceGroup | None, message: str = ""
+) -> BulkResult:
+    """`case_forward` for each case (at most BULK_MAX_CASES): every check, entry, audit and event as for one."""
+    if to_group is None:
+        raise InvalidInputError(_("Choose the group to forward the cases to."), field="to_group")
+    message = _text(message, field="message", label=_("Message"), required=False)
+    return _cases_bulk(
+        actor=actor, case_ids=case_ids, organization_id=organization_id,
+        act=lambda case: case_forward(case=case, actor=actor, to_group=to_group, message=message),
+    )
+
+
+def cases_bulk_close_unnecessary(
+    *, actor: Any, case_ids: Iterable[Any], organization_id: int, reason: str
+) -> BulkResult:
+    """`case_close_unnecessary` for each case (at most BULK_MAX_CASES), each checked and logged as one."""
+    reason = _text(reason, field="reason", label=_("Reason"))
+    return _cases_bulk(
+        actor=actor, case_ids=case_ids, organization_id=organization_id,
+        act=lambda case: case_close_unnecessary(case=case, actor=actor, reason=reason),
+    )

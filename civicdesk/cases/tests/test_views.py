@@ -97,7 +97,7 @@ def test_anonymous_staff_page_redirects_to_login(client):
 
 def _staff_urls() -> list[str]:
     """One concrete URL for every route of the staff app (sample values for the parameters)."""
-    samples = {"group_id": "1", "reference": "2026-000001", "attachment_id": "1", "action": "note"}
+    samples = {"group_id": "1", "reference": "2026-000001", "attachment_id": "1", "action": "note", "view_id": "1"}
     resolver = next(
         p for p in get_resolver().url_patterns
         if isinstance(p, URLResolver) and any(getattr(q, "namespace", None) == "cases" for q in p.url_patterns)
