@@ -9,15 +9,17 @@ ApplicationErrors that the interfaces turn into 4xx responses.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -45,12 +47,20 @@ from civicdesk.cases.models import (
     PublicWorksStatus,
     ReferenceSequence,
     Resolution,
+    SavedView,
+    SavedViewScope,
     ShareReason,
     Status,
     TimelineEntry,
 )
 from civicdesk.cases.querysets import SEARCH_CONFIGS
-from civicdesk.core.errors import ActionNotAllowedError, InvalidInputError, InvalidStateError, NotFoundError
+from civicdesk.core.errors import (
+    ActionNotAllowedError,
+    ApplicationError,
+    InvalidInputError,
+    InvalidStateError,
+    NotFoundError,
+)
 from civicdesk.core.phone_numbers import phone_normalize
 from civicdesk.core.realtime import organization_group_name, publish_after_commit, service_group_channel_name
 from civicdesk.notifications.services import notify_case_event
@@ -58,6 +68,8 @@ from civicdesk.organizations.geometry import validate_coordinates
 from civicdesk.organizations.models import Organization, ServiceGroup
 from civicdesk.organizations.selectors import area_for_point
 from civicdesk.privacy.services import audit_record
+
+logger = logging.getLogger(__name__)
 
 SUPPORTED_LANGUAGES = {"fi", "sv", "en", "ro", "ru", "et", "so", "ar", "de", "fr", "es", "other"}
 PHONE_RE = re.compile(r"^\+?[0-9 ()-]{5,31}$")
@@ -1217,17 +1229,7 @@ def cases_search_logged(*, user: Any, query: str, language: str | None = None, l
 
 
 # --- saved views and bulk actions (staff workspace) ---------------------------------------
-# Imported here rather than in the block above, which other changes touch concurrently.
-import logging  # noqa: E402
-from collections.abc import Callable, Mapping  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
 
-from django.db import DatabaseError  # noqa: E402
-
-from civicdesk.cases.models import SavedView, SavedViewScope  # noqa: E402
-from civicdesk.core.errors import ApplicationError  # noqa: E402
-
-logger = logging.getLogger(__name__)
 
 SAVED_VIEWS_MAX = 50
 SAVED_VIEW_NAME_MAX_CHARS = 80
