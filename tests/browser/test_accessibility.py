@@ -91,6 +91,24 @@ def _tour(site: Workspace, cases: dict[str, Case], *, language: str) -> None:
     assert page.locator(f"text={cases['pothole'].reference}").count() >= 1
     axe_check(page, label="all contacts, filtered")
 
+    # A saved view, listed beside the list with its rename and delete controls.
+    page.locator("#save-view-name").fill("Kuopat")
+    submit(page, page.locator("form.save-view button[type=submit]"))
+    assert page.locator(".saved-views a", has_text="Kuopat").count() == 1
+    _open_all_details(page)
+    axe_check(page, label="all contacts with a saved view")
+    reflow_check(page, must_see=(".saved-views a",), label="all contacts with a saved view")
+
+    # A bulk action and its result.
+    page.goto(site.url("/staff/all/", language=language))
+    page.locator(f"input[name=case][value='{cases['unclear'].pk}']").check()
+    page.locator("select[name=bulk-action]").select_option("close-unnecessary")
+    page.locator("input[name=bulk-reason]").fill("Sama asia on jo hoidettu.")
+    submit(page, page.locator(".bulk-actions > button[type=submit]"))
+    assert cases["unclear"].reference in page.locator(".bulk-result").inner_text()
+    axe_check(page, label="result of a bulk action")
+    reflow_check(page, must_see=(".bulk-result",), label="result of a bulk action")
+
     page.goto(site.url("/staff/all/?category=not-a-number", language=language))
     axe_check(page, label="all contacts with a filter error")
     reflow_check(page, must_see=(".filters .errors",), label="all contacts with a filter error")
