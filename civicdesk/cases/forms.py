@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import Q, QuerySet
+from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from civicdesk.accounts.models import Role, User
@@ -44,10 +45,39 @@ def _staff_of(case: Case) -> QuerySet[User]:
     )
 
 
-def _set_choices(form: forms.Form, name: str, queryset: QuerySet[Any]) -> None:
+def _set_choices(
+    form: forms.Form, name: str, queryset: QuerySet[Any], *, rows: Callable[[], list[Any]] | None = None
+) -> None:
+    """The field's choices; `rows`, if given, are the queryset's rows already read for this page."""
     field = form.fields[name]
     assert isinstance(field, forms.ModelChoiceField)
+    if rows is not None:
+        field.choice_rows = rows  # type: ignore[attr-defined]
+        field.iterator = _LoadedChoiceIterator
     field.queryset = queryset
+
+
+class _LoadedChoiceIterator(ModelChoiceIterator):
+    """Offers `field.choice_rows()` instead of querying again; the queryset still validates what is posted."""
+
+    def __iter__(self) -> Any:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.field.choice_rows():  # type: ignore[attr-defined]
+            yield self.choice(obj)
+
+
+def _rows_once(case: Case, key: str) -> Callable[[], list[Any]]:
+    """The rows of `_staff_of(case)` ("staff") or `_groups_of(case)` ("groups"), read once per case object:
+    a case page offers the same staff and groups in several action forms (docs/benchmarks.md, HTTP section)."""
+
+    def rows() -> list[Any]:
+        loaded: dict[str, list[Any]] = case.__dict__.setdefault("_action_choice_rows", {})
+        if key not in loaded:
+            loaded[key] = list(_staff_of(case) if key == "staff" else _groups_of(case))
+        return loaded[key]
+
+    return rows
 
 
 def _groups_of(case: Case) -> QuerySet[ServiceGroup]:
@@ -201,7 +231,9 @@ class ForwardForm(CaseActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _set_choices(self, "to_group", _groups_of(self.case).exclude(pk=self.case.owner_group_id))
+        groups = _rows_once(self.case, "groups")
+        _set_choices(self, "to_group", _groups_of(self.case).exclude(pk=self.case.owner_group_id),
+                     rows=lambda: [g for g in groups() if g.pk != self.case.owner_group_id])
 
     def perform(self) -> str:
         services.case_forward(
@@ -255,8 +287,8 @@ class InformationForm(CaseActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _set_choices(self, "to_group", _groups_of(self.case))
-        _set_choices(self, "to_user", _staff_of(self.case))
+        _set_choices(self, "to_group", _groups_of(self.case), rows=_rows_once(self.case, "groups"))
+        _set_choices(self, "to_user", _staff_of(self.case), rows=_rows_once(self.case, "staff"))
 
     def perform(self) -> str:
         services.case_send_for_information(
@@ -283,8 +315,10 @@ class CommentRequestForm(CaseActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _set_choices(self, "from_user", _staff_of(self.case).exclude(pk=self.actor.pk))
-        _set_choices(self, "from_group", _groups_of(self.case))
+        staff = _rows_once(self.case, "staff")
+        _set_choices(self, "from_user", _staff_of(self.case).exclude(pk=self.actor.pk),
+                     rows=lambda: [u for u in staff() if u.pk != self.actor.pk])
+        _set_choices(self, "from_group", _groups_of(self.case), rows=_rows_once(self.case, "groups"))
 
     def perform(self) -> str:
         services.case_request_comment(

@@ -1,0 +1,102 @@
+"""The project's form renderer: Django's, except that <select> elements are written in Python.
+
+Django renders every <option> by including a template. The case page's action forms offer about
+a thousand options (the organisation's staff and groups, several times over), and rendering them
+took most of the page's time at 1M cases (docs/benchmarks.md, "HTTP: staff pages under load").
+`render` writes exactly the HTML that Django's `select.html`, `select_option.html` and
+`attrs.html` produce — same escaping, localisation, whitespace and attribute rules — and hands
+anything unusual (another option template, callable values, overridden widget templates) back to
+Django's templates. civicdesk/core/tests/test_form_renderer.py compares the two outputs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import django.forms
+from django.forms.renderers import DjangoTemplates
+from django.template import Context
+from django.template.base import render_value_in_context
+from django.template.defaultfilters import stringformat
+from django.utils.functional import cached_property
+from django.utils.html import escape
+from django.utils.safestring import SafeData, mark_safe
+
+SELECT_TEMPLATE = "django/forms/widgets/select.html"
+OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
+ATTRS_TEMPLATE = "django/forms/widgets/attrs.html"
+DJANGO_FORM_TEMPLATES = Path(django.forms.__file__).resolve().parent / "templates"
+
+
+class FormRenderer(DjangoTemplates):
+    @cached_property
+    def writes_selects(self) -> bool:
+        """True while the select templates in use are Django's own (no app overrides them)."""
+        for name in (SELECT_TEMPLATE, OPTION_TEMPLATE, ATTRS_TEMPLATE):
+            origin = Path(self.get_template(name).origin.name).resolve()
+            if not origin.is_relative_to(DJANGO_FORM_TEMPLATES):
+                return False
+        return True
+
+    def render(self, template_name: str, context: dict[str, Any], request: Any = None) -> str:
+        if template_name == SELECT_TEMPLATE and self.writes_selects:
+            html = render_select(context["widget"])
+            if html is not None:
+                return html
+        return super().render(template_name, context, request=request)
+
+
+def _text(value: Any, context: Context) -> str:
+    """`{{ value }}`: localised and escaped as a template variable is."""
+    if type(value) is str:  # nothing to localise: what render_value_in_context does to a str
+        return escape(value)
+    return render_value_in_context(value, context)
+
+
+def _formatted(value: Any, context: Context) -> str:
+    """`{{ value|stringformat:'s' }}` (stringformat keeps a safe string safe)."""
+    if isinstance(value, SafeData):
+        # what the filter does (is_safe): safe in, safe out
+        return render_value_in_context(mark_safe(stringformat(value, "s")), context)
+    return _text(stringformat(value, "s"), context)
+
+
+def _attrs(attrs: dict[str, Any], context: Context) -> str | None:
+    """attrs.html: ` name="value"` for each attribute, ` name` for True, nothing for False."""
+    parts = []
+    for name, value in attrs.items():
+        if callable(value):
+            return None
+        if value is False:
+            continue
+        parts.append(" " + _text(name, context))
+        if value is not True:
+            parts.append('="' + _formatted(value, context) + '"')
+    return "".join(parts)
+
+
+def render_select(widget: dict[str, Any]) -> str | None:
+    """select.html and its options for a widget context; None when only the templates can say."""
+    context = Context()
+    attrs = _attrs(widget["attrs"], context)
+    if attrs is None or callable(widget["name"]):
+        return None
+    parts = ['<select name="', _text(widget["name"], context), '"', attrs, ">"]
+    for group_name, group_choices, _index in widget["optgroups"]:
+        if callable(group_name):
+            return None
+        if group_name:
+            parts += ['\n  <optgroup label="', _text(group_name, context), '">']
+        for option in group_choices:
+            if option["template_name"] != OPTION_TEMPLATE or callable(option["value"]) or callable(option["label"]):
+                return None
+            option_attrs = _attrs(option["attrs"], context)
+            if option_attrs is None:
+                return None
+            parts += ['\n  <option value="', _formatted(option["value"], context), '"', option_attrs, ">",
+                      _text(option["label"], context), "</option>\n"]
+        if group_name:
+            parts.append("\n  </optgroup>")
+    parts.append("\n</select>")
+    return "".join(parts).strip()

@@ -1,0 +1,89 @@
+"""The project's form renderer writes <select> elements exactly as Django's templates do."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django import forms
+from django.conf import settings
+from django.forms.renderers import DjangoTemplates, get_default_renderer
+from django.utils import translation
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+
+from civicdesk.accounts.models import User
+from civicdesk.cases.forms import ACTION_FORMS, QueueFilterForm, action_forms_for
+from civicdesk.core.form_renderer import FormRenderer, render_select
+
+DJANGO = DjangoTemplates()
+FAST = FormRenderer()
+
+WIDGETS = [
+    forms.Select(
+        choices=[("", "---"), ("G<&>", [(1, "a<b"), (2, "c")]), (3, "d & e"), ("'q'", mark_safe("<i>safe</i>"))],
+        attrs={"id": "x", "required": True, "disabled": False, "data-n": 5, "data-s": mark_safe("<b>"),
+               "title": 'say "hi"'},
+    ),
+    forms.SelectMultiple(choices=[(1.5, 1.5), (dt.date(2024, 1, 2), dt.datetime(2024, 1, 2, 3, 4)), ("x", _("Open"))]),
+    forms.NullBooleanSelect(),
+    forms.Select(choices=[(None, None), (True, "yes"), (0, 0), ("", [("a", "A")])]),
+    forms.Select(choices=[]),
+]
+VALUES: list[Any] = [None, "", 2, "1", [1, 2], "1.5", "x", True, "unknown", ["x", "1.5"], "'q'", "a"]
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+@pytest.mark.parametrize("widget", WIDGETS, ids=lambda w: type(w).__name__)
+def test_select_html_is_djangos(widget: forms.Widget, language: str) -> None:
+    compared = 0
+    with translation.override(language):
+        for value in VALUES:
+            try:
+                expected = widget.render("name", value, attrs={"id": "id_name"}, renderer=DJANGO)
+            except TypeError:  # a value this widget cannot take at all (a list for a single select)
+                continue
+            assert widget.render("name", value, attrs={"id": "id_name"}, renderer=FAST) == expected
+            compared += 1
+    assert compared
+
+
+def test_the_project_uses_it() -> None:
+    assert settings.FORM_RENDERER == "civicdesk.core.form_renderer.FormRenderer"
+    assert isinstance(get_default_renderer(), FormRenderer)
+    assert FAST.writes_selects
+
+
+def test_unusual_options_are_left_to_the_templates() -> None:
+    class OtherOption(forms.Select):
+        option_template_name = "django/forms/widgets/input_option.html"
+
+    widget = OtherOption(choices=[(1, "a")])
+    context = widget.get_context("name", None, {})
+    assert render_select(context["widget"]) is None
+    assert widget.render("name", None, renderer=FAST) == widget.render("name", None, renderer=DJANGO)
+    callable_attr = forms.Select(choices=[(1, "a")], attrs={"data-x": lambda: "called"})
+    assert render_select(callable_attr.get_context("name", None, {})["widget"]) is None
+    assert callable_attr.render("name", None, renderer=FAST) == callable_attr.render("name", None, renderer=DJANGO)
+
+
+def _rendered(form: forms.Form, renderer: Any) -> str:
+    form.renderer = renderer
+    return str(form)
+
+
+@pytest.mark.django_db
+def test_case_page_forms_render_as_with_djangos_templates(city: Any) -> None:
+    case = city.case()
+    case.refresh_from_db()
+    advisor = User.objects.get(pk=city.users["advisor"].pk)
+    offered = action_forms_for(actor=advisor, case=case)
+    assert len(offered) > 5
+    for form in offered:
+        assert _rendered(form, FAST) == _rendered(form, DJANGO), type(form).__name__
+    bound = ACTION_FORMS["assign"]({"assign-handler": "not a number"}, case=case, actor=advisor)
+    assert not bound.is_valid()
+    assert _rendered(bound, FAST) == _rendered(bound, DJANGO)
+    queue_form = QueueFilterForm({"handler": "me", "channel": "email"}, group=city.streets, actor=advisor)
+    assert _rendered(queue_form, FAST) == _rendered(queue_form, DJANGO)
