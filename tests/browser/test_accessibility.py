@@ -16,7 +16,14 @@ from django.utils import timezone
 
 from civicdesk.cases import services
 from civicdesk.cases.models import Case, LinkKind, Status, TimelineEntry
-from tests.browser.checks import axe_check, focus_description, focus_is_visible, reflow_check, screenshot
+from tests.browser.checks import (
+    axe_check,
+    focus_description,
+    focus_is_visible,
+    keyboard_check,
+    reflow_check,
+    screenshot,
+)
 from tests.browser.conftest import Workspace, submit
 from tests.factories import City
 
@@ -71,11 +78,13 @@ def _tour(site: Workspace, cases: dict[str, Case], *, language: str) -> None:
     login.goto(site.url("/accounts/login/", language=language))
     axe_check(login, label="login")
     reflow_check(login, must_see=("#id_username", "#id_password", "main button[type=submit]"), label="login")
+    keyboard_check(login, label="login")
     screenshot(login, f"staff-login{suffix}")
 
     page = site.log_in("advisor", language=language)
     axe_check(page, label="home")
     reflow_check(page, must_see=("main h1", "#queue-counts a"), label="home")
+    keyboard_check(page, label="home")
     screenshot(page, f"staff-home{suffix}")
 
     page.goto(site.url(f"/staff/queues/{city.intake.pk}/", language=language))
@@ -98,6 +107,7 @@ def _tour(site: Workspace, cases: dict[str, Case], *, language: str) -> None:
     _open_all_details(page)
     axe_check(page, label="all contacts with a saved view")
     reflow_check(page, must_see=(".saved-views a",), label="all contacts with a saved view")
+    keyboard_check(page, label="all contacts with a saved view")
 
     # A bulk action and its result.
     page.goto(site.url("/staff/all/", language=language))
@@ -121,6 +131,7 @@ def _tour(site: Workspace, cases: dict[str, Case], *, language: str) -> None:
     _open_all_details(page)
     axe_check(page, label="case page, every action open")
     reflow_check(page, must_see=(".case-actions form button[type=submit]",), label="case page, every action open")
+    keyboard_check(page, label="case page, every action open")
     for action, name in (
         ("reclassify", "staff-reclassify"),
         ("forward", "staff-forward"),
@@ -152,6 +163,7 @@ def _tour(site: Workspace, cases: dict[str, Case], *, language: str) -> None:
     assert page.locator(".case-list a").count() >= 1
     axe_check(page, label="search results")
     reflow_check(page, must_see=("#q", "form[role=search] button", ".case-list a"), label="search results")
+    keyboard_check(page, label="search results")
     screenshot(page, f"staff-search{suffix}")
 
     response = page.goto(site.url("/staff/cases/2000-999999/", language=language))
@@ -159,6 +171,7 @@ def _tour(site: Workspace, cases: dict[str, Case], *, language: str) -> None:
     assert response.status == 404
     axe_check(page, label="error page for a missing case")
     reflow_check(page, must_see=("main h1",), label="error page")
+    keyboard_check(page, label="error page")
 
     viewer = site.log_in("viewer", language=language)
     viewer.goto(site.url(case_path, language=language))
