@@ -169,6 +169,7 @@ def keyboard_check(page: Any, *, label: str = "", max_stops: int = 300) -> list[
         stops.append(focus)
     else:
         pytest.fail(f"{where}: Tab did not leave the page after {max_stops} stops (a keyboard trap?)", pytrace=False)
+    page.evaluate("() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); }")
     return stops
 
 
