@@ -7,6 +7,7 @@ without rerunning the browser.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from pathlib import Path
@@ -32,7 +33,7 @@ def axe_check(page: Any, *, label: str = "") -> list[dict[str, Any]]:
     Returns the lesser violations (moderate, minor) so that a test may report them.
     """
     if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(AXE_SCRIPT))
+        page.add_script_tag(content=_axe_source())
     result = page.evaluate(
         "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
         AXE_TAGS,
@@ -49,6 +50,12 @@ def axe_check(page: Any, *, label: str = "") -> list[dict[str, Any]]:
                 .map(id => `${el.tagName.toLowerCase()}[name=${el.getAttribute('name')}] ${name}=${id}`)))""")
     assert not dangling, f"{label or page.url}: ARIA references to missing elements: {dangling}"
     return [v for v in violations if v not in blocking]
+
+
+@functools.cache
+def _axe_source() -> str:
+    """axe-core's script, read once per test process rather than for every page."""
+    return AXE_SCRIPT.read_text(encoding="utf-8")
 
 
 def _describe(violation: dict[str, Any]) -> str:
