@@ -11,6 +11,8 @@ admin.site.login = login_rate_limited(admin.site.login)  # type: ignore[method-a
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", core_views.health, name="health"),
+    # Outside i18n_patterns: the language comes from `locale` or Accept-Language (docs/open311.md).
+    path("open311/v2/", include("civicdesk.api.urls")),
 ]
 urlpatterns += i18n_patterns(
     path("", core_views.landing, name="landing"),

@@ -2,18 +2,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civicdesk.accounts.admin_scoping import (
     AuditedAdminMixin,
     OrganizationScopedInlineMixin,
+    ScopedAdmin,
     managed_organization_ids,
 )
-from civicdesk.accounts.models import GroupMembership, Membership, User
+from civicdesk.accounts.api_keys import api_client_issue_key, api_client_revoke
+from civicdesk.accounts.models import ApiClient, GroupMembership, Membership, User
 from civicdesk.accounts.permissions import MANAGING_ROLES
 
 
@@ -71,3 +74,46 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
             return ()
         # Only superusers grant superuser or Django-level permissions.
         return ("is_superuser", "user_permissions", "groups")
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(ScopedAdmin):
+    """Open311 API keys per application and organisation: made here, shown once, revocable."""
+
+    list_display = ("name", "organization", "channel", "key_prefix", "rate_limit", "is_active", "last_used_at")
+    list_filter = ("organization", "is_active", "channel")
+    search_fields = ("name", "key_prefix", "contact")
+    fields = ("organization", "name", "contact", "channel", "rate_limit", "consent_text", "is_active",
+              "key_prefix", "created_at", "created_by", "last_used_at", "revoked_at")
+    readonly_fields = ("key_prefix", "created_at", "created_by", "last_used_at", "revoked_at")
+    actions = ("revoke_keys", "issue_new_keys")
+
+    def save_model(self, request: HttpRequest, obj: ApiClient, form: Any, change: bool) -> None:
+        raw_key = None
+        if not change:
+            obj.created_by = request.user  # type: ignore[assignment]
+            raw_key = api_client_issue_key(client=obj)
+        elif "is_active" in form.changed_data and not obj.is_active:
+            obj.revoked_at = timezone.now()
+        super().save_model(request, obj, form, change)
+        if raw_key:
+            self._show_key(request, obj, raw_key)
+
+    def _show_key(self, request: HttpRequest, obj: ApiClient, raw_key: str) -> None:
+        messages.warning(request, _("The API key of “%(name)s” is %(key)s — copy it now: it is not shown again.")
+                         % {"name": obj.name, "key": raw_key})
+
+    @admin.action(description=_("Revoke the keys of the selected clients"))
+    def revoke_keys(self, request: HttpRequest, queryset: QuerySet[ApiClient]) -> None:
+        for client in queryset:
+            api_client_revoke(client=client)
+            self._audit_admin(request, client, "admin.change", "revoked the API key")
+        messages.success(request, _("Keys revoked."))
+
+    @admin.action(description=_("Issue new keys to the selected clients (the old keys stop working)"))
+    def issue_new_keys(self, request: HttpRequest, queryset: QuerySet[ApiClient]) -> None:
+        for client in queryset:
+            raw_key = api_client_issue_key(client=client)
+            client.save()
+            self._audit_admin(request, client, "admin.change", "issued a new API key")
+            self._show_key(request, client, raw_key)

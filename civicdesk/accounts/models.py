@@ -1,8 +1,9 @@
-"""Staff users, their roles in organisations and their service-group memberships."""
+"""Staff users, their roles in organisations and their service-group memberships; API clients."""
 
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -71,3 +72,63 @@ class GroupMembership(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.service_group}"
+
+
+rate_validator = RegexValidator(
+    r"^[1-9][0-9]{0,6}/[0-9]{0,4}[smhd]$",
+    _('Write the limit as count/period, e.g. "120/m", "1000/h" or "5000/d".'),
+)
+
+
+class ApiClient(TimestampedModel):
+    """An application that posts contacts through the Open311 API for one organisation (R10.7).
+
+    The key is shown once when it is made and stored only as a SHA-256 hash; the prefix, which is
+    also part of the key, finds the row. A key is random (256 bits), so a fast hash is enough: a
+    slow password hash protects guessable secrets, not random ones. See docs/open311.md.
+    """
+
+    class ClientChannel(models.TextChoices):
+        # The subset of cases.Channel an API client may post as (values must stay equal to those).
+        MOBILE_APP = "mobile_app", _("Mobile app")
+        API = "api", _("API")
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="api_clients", verbose_name=_("organisation")
+    )
+    name = models.CharField(
+        _("name"), max_length=200, help_text=_("The application, e.g. “City app (iOS and Android)”.")
+    )
+    contact = models.CharField(
+        _("contact"), max_length=300, blank=True, help_text=_("Who runs the application and how to reach them.")
+    )
+    channel = models.CharField(
+        _("channel"), max_length=20, choices=ClientChannel.choices, default=ClientChannel.MOBILE_APP,
+        help_text=_("The channel recorded on the contacts this application sends."),
+    )
+    key_prefix = models.CharField(_("key prefix"), max_length=16, unique=True, editable=False)
+    key_hash = models.CharField(max_length=64, editable=False)
+    rate_limit = models.CharField(
+        _("rate limit"), max_length=16, default="120/m", validators=[rate_validator],
+        help_text=_('Contacts this key may send, as count/period, e.g. "120/m" or "5000/d".'),
+    )
+    consent_text = models.TextField(
+        _("consent text"), blank=True,
+        help_text=_("What the application's users agree to when they send contact details; recorded with "
+                    "each contact that has them."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True, editable=False)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False,
+        verbose_name=_("created by"),
+    )
+
+    class Meta:
+        verbose_name = _("API client")
+        verbose_name_plural = _("API clients")
+        ordering = ["organization", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_prefix}…)"

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from civicdesk.cases import services as case_services
+from civicdesk.cases.attachments import attachment_validate
 from civicdesk.cases.models import Case, CaseType, Category
 from civicdesk.core.errors import InvalidInputError
 from civicdesk.organizations.models import Organization
@@ -51,16 +52,20 @@ def case_intake(
     consent_text: str = "",
     consent_method: str = "",
     tracking_url_template: str = "",
+    attachments: Sequence[Any] = (),
 ) -> Case:
     """Create the case for a contact from outside and send the customer a receipt after commit.
 
     `tracking_url_template` is an absolute URL with `{token}` where the case's tracking token goes;
-    the receipt mail carries it when the customer gave an email address. Routing is the case
-    service's default today (the category's group, else the advisors' intake group); the routing
-    issue adds classification here.
+    the receipt mail carries it when the customer gave an email address. `attachments` are the
+    customer's uploaded files: each is content-checked, size-limited and stripped of EXIF by the
+    attachment service; all are checked before anything is stored, and one refused file refuses
+    the whole contact. Routing is the case service's default today (the category's group, else the
+    advisors' intake group); the routing issue adds classification here.
     """
     if not organization.is_active:
         raise InvalidInputError(_("This organisation does not take contacts."), field="organization")
+    checked = [attachment_validate(uploaded) for uploaded in attachments]
     case = case_services.case_create(
         organization=organization,
         case_type=case_type,
@@ -82,6 +87,8 @@ def case_intake(
         actor=None,
         actor_label=customer_name,
     )
+    for file in checked:
+        case_services.attachment_add(case=case, uploaded_file=file.content, name=file.original_name, actor=None)
     if case.customer_email and tracking_url_template:
         from civicdesk.intake.tasks import intake_receipt_send_task
 

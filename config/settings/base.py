@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_ratelimit",
     "template_partials",
+    "rest_framework",
+    "drf_spectacular",
     "civicdesk.core",
     "civicdesk.organizations",
     "civicdesk.accounts",
@@ -48,6 +50,7 @@ INSTALLED_APPS = [
     "civicdesk.notifications",
     "civicdesk.intake",
     "civicdesk.portal",
+    "civicdesk.api",
     "civicdesk.demo",
 ]
 
@@ -217,6 +220,36 @@ PORTAL_CONTACT_RATE_LIMIT = env.str("PORTAL_CONTACT_RATE_LIMIT", default="20/h")
 PORTAL_MESSAGE_RATE_LIMIT = env.str("PORTAL_MESSAGE_RATE_LIMIT", default="30/h")
 # The organisation whose form /contact/ shows when several are hosted (slug); empty: a choice.
 PORTAL_DEFAULT_ORGANIZATION = env.str("PORTAL_DEFAULT_ORGANIZATION", default="")
+
+# --- Open311 GeoReport v2 API (docs/open311.md) -------------------------------------------
+# Reads (GET) per client address; posts per client address (each key also has its own limit, set
+# in the admin). Same syntax as the other limits.
+OPEN311_READ_RATE_LIMIT = env.str("OPEN311_READ_RATE_LIMIT", default="600/m")
+OPEN311_POST_RATE_LIMIT = env.str("OPEN311_POST_RATE_LIMIT", default="60/m")
+# Rows per page of GET requests (the `page_size` parameter may ask for up to OPEN311_PAGE_SIZE_MAX).
+OPEN311_PAGE_SIZE = env.int("OPEN311_PAGE_SIZE", default=100)
+OPEN311_PAGE_SIZE_MAX = env.int("OPEN311_PAGE_SIZE_MAX", default=1000)
+# Files per posted request (`media`), each at most ATTACHMENT_MAX_BYTES.
+OPEN311_MEDIA_MAX_FILES = env.int("OPEN311_MEDIA_MAX_FILES", default=5)
+# Shown in discovery.json: who answers questions about the API, and how an application gets a key.
+OPEN311_CONTACT = env.str("OPEN311_CONTACT", default="")
+OPEN311_KEY_SERVICE = env.str("OPEN311_KEY_SERVICE", default="")
+
+REST_FRAMEWORK: dict[str, object] = {
+    # The API has no sessions or users: reads are public, posts carry an api_key (civicdesk.api).
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "civicdesk.api.errors.open311_exception_handler",
+}
+SPECTACULAR_SETTINGS: dict[str, object] = {
+    "TITLE": "CivicDesk Open311 GeoReport v2",
+    "DESCRIPTION": "Open311 GeoReport v2 with the 6Aika/CitySDK extensions. See docs/open311.md.",
+    "VERSION": "2",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
 
 # --- Maps ------------------------------------------------------------------------------------
 # Tile URL template for Leaflet maps ({z}/{x}/{y}); empty draws maps without a background.

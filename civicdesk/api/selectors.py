@@ -1,0 +1,216 @@
+"""Reads behind the Open311 API. Nothing here returns personal data or unpublished text.
+
+- Services are the organisation's active categories that have an Open311 service code. A case's
+  service is its primary category, or the nearest ancestor of it that has a code.
+- GET requests lists only published cases (R9.4: their anonymised public texts, never the
+  resident's own words or contact details), newest first.
+- A single request is found by its reference (`service_request_id`), published or not; an
+  unpublished one shows only its status and dates (`ServiceRequestRow.is_public` False), and one
+  holding special categories of personal data is "not found", like a missing one.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import F, FloatField, QuerySet
+from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
+from django.utils.translation import gettext as _
+
+from civicdesk.api.errors import Open311Error, invalid_parameter
+from civicdesk.api.params import RequestFilters
+from civicdesk.cases.models import Case, CaseCategory, CaseKind, CaseType, Category, Status
+from civicdesk.cases.selectors import REFERENCE_RE
+from civicdesk.organizations.models import Organization, ServiceGroup
+
+EARTH_RADIUS_M = 6_371_000.0
+# Kinds a posting application may choose, in the order used when it chooses none.
+POSTABLE_KINDS = (CaseKind.SERVICE_REQUEST, CaseKind.FAULT_REPORT, CaseKind.FEEDBACK, CaseKind.QUESTION)
+LIST_FIELDS = (
+    "id", "organization_id", "reference", "status", "public_works_status", "created_at", "last_activity_at",
+    "lat", "lon", "public_title", "public_text", "public_answer", "is_published", "owner_group_id",
+)
+
+
+def organization_for_jurisdiction(jurisdiction_id: str) -> Organization:
+    """The organisation a request is about: `jurisdiction_id` is its slug, optional when only one is hosted."""
+    organizations = Organization.objects.filter(is_active=True)
+    if jurisdiction_id:
+        organization = organizations.filter(slug=jurisdiction_id).first()
+        if organization is None:
+            raise Open311Error(_("jurisdiction_id: no such jurisdiction."), status_code=404)
+        return organization
+    found = list(organizations.order_by("pk")[:2])
+    if len(found) != 1:
+        raise invalid_parameter("jurisdiction_id", _("is required: this server hosts several jurisdictions."))
+    return found[0]
+
+
+@dataclass
+class CategoryIndex:
+    """An organisation's categories (1 query) with the service code each one files under."""
+
+    by_id: dict[int, Category]
+
+    @classmethod
+    def load(cls, organization: Organization | int) -> CategoryIndex:
+        return cls({c.pk: c for c in Category.objects.filter(organization=organization)})
+
+    def service_of(self, category_id: int | None) -> Category | None:
+        """The category, or its nearest ancestor, that is an active Open311 service."""
+        seen = 0
+        category = self.by_id.get(category_id) if category_id else None
+        while category is not None and seen < 20:
+            if category.open311_service_code and category.is_active:
+                return category
+            category = self.by_id.get(category.parent_id) if category.parent_id else None
+            seen += 1
+        return None
+
+    def services(self) -> list[Category]:
+        return sorted(
+            (c for c in self.by_id.values() if c.open311_service_code and c.is_active),
+            key=lambda c: (c.open311_service_code, c.pk),
+        )
+
+    def service_by_code(self, code: str) -> Category | None:
+        return next((c for c in self.services() if c.open311_service_code == code), None)
+
+    def category_ids_for_codes(self, codes: list[str]) -> list[int]:
+        wanted = set(codes)
+        return [pk for pk in self.by_id if (s := self.service_of(pk)) and s.open311_service_code in wanted]
+
+    def group_name(self, category: Category) -> str:
+        parent = self.by_id.get(category.parent_id) if category.parent_id else None
+        return parent.name if parent else ""
+
+
+def postable_case_types(organization: Organization) -> list[CaseType]:
+    """The case types an application may post as (1 query): active, for residents, not special."""
+    types = CaseType.objects.filter(organization=organization, is_active=True, kind__in=POSTABLE_KINDS).filter(
+        special_data_groups__isnull=True
+    )
+    return sorted(types, key=lambda t: (POSTABLE_KINDS.index(t.kind), t.name))
+
+
+@dataclass
+class ServiceRequestRow:
+    case: Case
+    service: Category | None
+    is_public: bool
+    agency: str
+
+
+def _rows(cases: list[Case]) -> list[ServiceRequestRow]:
+    """Rows with their service and owner group's name: 3 queries (categories, primaries, groups)."""
+    if not cases:
+        return []
+    index = CategoryIndex.load(cases[0].organization_id)
+    primary = dict(
+        CaseCategory.objects.filter(case_id__in=[c.pk for c in cases], is_primary=True).values_list(
+            "case_id", "category_id"
+        )
+    )
+    # Not select_related: the translated name of a related row cannot be loaded with only().
+    groups = {g.pk: g.name for g in ServiceGroup.objects.filter(pk__in={c.owner_group_id for c in cases})}
+    return [
+        ServiceRequestRow(case=c, service=index.service_of(primary.get(c.pk)), is_public=c.is_published,
+                          agency=groups.get(c.owner_group_id, ""))
+        for c in cases
+    ]
+
+
+def _published(organization: Organization) -> QuerySet[Case]:
+    return Case.objects.filter(organization=organization, is_published=True, contains_special_categories=False)
+
+
+def _distance_m(lat: float, lon: float) -> Any:
+    """Great-circle distance from the point, as a database expression (haversine)."""
+    dlat = Radians(F("lat") - lat) / 2
+    dlon = Radians(F("lon") - lon) / 2
+    a = Power(Sin(dlat), 2) + math.cos(math.radians(lat)) * Cos(Radians(F("lat"))) * Power(Sin(dlon), 2)
+    return 2 * EARTH_RADIUS_M * ASin(Sqrt(a, output_field=FloatField()))
+
+
+def _filtered(cases: QuerySet[Case], filters: RequestFilters, category_ids: list[int]) -> QuerySet[Case]:
+    if filters.service_codes:
+        cases = cases.filter(case_categories__is_primary=True, case_categories__category_id__in=category_ids)
+    if filters.statuses and len(set(filters.statuses)) == 1:
+        # exclude(status=closed) is how the partial "open" indexes are matched (CaseQuerySet.open).
+        closed = filters.statuses[0] == "closed"
+        cases = cases.filter(status=Status.CLOSED) if closed else cases.exclude(status=Status.CLOSED)
+    if filters.start_date:
+        cases = cases.filter(created_at__gte=filters.start_date)
+    if filters.end_date:
+        cases = cases.filter(created_at__lte=filters.end_date)
+    if filters.updated_after:
+        cases = cases.filter(last_activity_at__gte=filters.updated_after)
+    if filters.updated_before:
+        cases = cases.filter(last_activity_at__lte=filters.updated_before)
+    if filters.bbox:
+        south, west, north, east = filters.bbox
+        cases = cases.filter(lat__gte=south, lat__lte=north, lon__gte=west, lon__lte=east)
+    if filters.near:
+        lat, lon, radius = filters.near
+        # A bounding box first, so the index on (organization, lat, lon) does the work; then the exact circle.
+        dlat = math.degrees(radius / EARTH_RADIUS_M)
+        dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
+        cases = cases.filter(
+            lat__gte=lat - dlat, lat__lte=lat + dlat, lon__gte=lon - dlon, lon__lte=lon + dlon
+        ).alias(distance=_distance_m(lat, lon)).filter(distance__lte=radius)
+    return cases
+
+
+def service_requests(*, organization: Organization, filters: RequestFilters) -> list[ServiceRequestRow]:
+    """One page of the organisation's published requests, newest first (4 queries, 5 with service_code).
+
+    With `service_request_id` the other filters are ignored, as the spec says, and each listed
+    reference is answered as a single request would be (unpublished ones with status and dates).
+    """
+    if filters.service_request_ids:
+        references = [r for r in (_reference(i) for i in filters.service_request_ids) if r]
+        found = list(
+            Case.objects.filter(organization=organization, reference__in=references,
+                                contains_special_categories=False)
+            .only(*LIST_FIELDS).order_by("-created_at", "-id")
+        )
+        return _rows(found)
+    if filters.service_codes:
+        codes_index = CategoryIndex.load(organization)
+        category_ids = codes_index.category_ids_for_codes(filters.service_codes)
+    else:
+        category_ids = []
+    cases = _filtered(_published(organization), filters, category_ids)
+    offset = (filters.page - 1) * filters.page_size
+    page = list(cases.only(*LIST_FIELDS).order_by("-created_at", "-id")[offset: offset + filters.page_size])
+    return _rows(page)
+
+
+def _reference(value: str) -> str | None:
+    match = REFERENCE_RE.match(value or "")
+    return f"{match.group(1)}-{int(match.group(2)):06d}" if match else None
+
+
+def service_request(*, organization: Organization, service_request_id: str) -> ServiceRequestRow:
+    """The request with this reference; unpublished ones are reduced to status and dates (4 queries)."""
+    reference = _reference(service_request_id)
+    case = (
+        Case.objects.filter(organization=organization, reference=reference, contains_special_categories=False)
+        .only(*LIST_FIELDS).first()
+        if reference else None
+    )
+    if case is None:
+        raise Open311Error(_("service_request_id: not found."), status_code=404)
+    return _rows([case])[0]
+
+
+def service_request_for_token(*, organization: Organization, token: str) -> Case:
+    """The case behind a token from POST requests (its tracking token, 1 query)."""
+    if not token or len(token) > 64:
+        raise Open311Error(_("token: not found."), status_code=404)
+    case = Case.objects.filter(organization=organization, tracking_token=token).only("id", "reference").first()
+    if case is None:
+        raise Open311Error(_("token: not found."), status_code=404)
+    return case

@@ -1,0 +1,285 @@
+"""Open311 GeoReport v2 endpoints under /open311/v2/ (R10.7), with the 6Aika/CitySDK extensions.
+
+Thin DRF views: read the parameters (civicdesk.api.params), call a selector or `intake.case_intake`,
+return the document built in civicdesk.api.representations; the renderers write it as JSON or XML
+from the URL's suffix. Every refusal is an Open311 error list (civicdesk.api.errors). The
+language is the `locale` parameter, else the Accept-Language header (these URLs have no language
+prefix).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django_ratelimit.core import is_ratelimited
+from drf_spectacular.utils import extend_schema
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from civicdesk.accounts.api_keys import api_client_for_key
+from civicdesk.accounts.models import ApiClient
+from civicdesk.api import params, representations, schema
+from civicdesk.api.errors import Open311Error, invalid_parameter
+from civicdesk.api.renderers import Open311JSONRenderer, Open311XMLRenderer
+from civicdesk.api.selectors import (
+    CategoryIndex,
+    organization_for_jurisdiction,
+    postable_case_types,
+    service_request,
+    service_request_for_token,
+    service_requests,
+)
+from civicdesk.cases.models import CaseType
+from civicdesk.cases.services import SUPPORTED_LANGUAGES
+from civicdesk.core.request_context import client_ip_from_meta
+from civicdesk.intake.services import case_intake
+from civicdesk.organizations.models import Organization
+
+DESCRIPTION_MAX_CHARS = 4000  # GeoReport v2: "free form text limited to 4,000 characters"
+MEDIA_FIELDS = ("media", "media[]")
+
+
+def _client_address(group: str, request: Any) -> str:
+    return client_ip_from_meta(request.META, settings.TRUSTED_PROXY_COUNT) or ""
+
+
+def _too_many() -> Open311Error:
+    return Open311Error(_("Too many requests. Wait a moment and try again."), status_code=429,
+                        headers={"Retry-After": "60"})
+
+
+def _language(request: Request, data: Any = None) -> str:
+    """`locale` (fi, sv_FI, en-GB …), else Accept-Language, else the site's default language."""
+    available = {code for code, _name in settings.LANGUAGES}
+    raw = (data or {}).get("locale") or request.query_params.get("locale") or ""
+    if isinstance(raw, str) and raw[:2].lower() in available:
+        return raw[:2].lower()
+    return translation.get_language_from_request(request._request, check_path=False)
+
+
+class Open311View(APIView):
+    renderer_classes: ClassVar[list[Any]] = [Open311JSONRenderer, Open311XMLRenderer]
+    parser_classes: ClassVar[list[Any]] = [FormParser, MultiPartParser]
+    authentication_classes: ClassVar[list[Any]] = []
+    permission_classes: ClassVar[list[Any]] = []
+    xml_root = "service_requests"
+    xml_item = "request"
+
+    def get_format_suffix(self, **kwargs: Any) -> str | None:
+        # Named response_format, not format: DRF's schema generation skips `.{format}` URLs.
+        return kwargs.get("response_format")
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        translation.activate(_language(request))
+        if request.method == "GET" and is_ratelimited(
+            request._request, group="civicdesk.open311.read", key=_client_address,
+            rate=lambda group, req: settings.OPEN311_READ_RATE_LIMIT, increment=True,
+        ):
+            raise _too_many()
+
+    def organization(self, request: Request, data: Any = None) -> Organization:
+        jurisdiction = params.text(data, "jurisdiction_id", max_length=63) or params.text(
+            request.query_params, "jurisdiction_id", max_length=63
+        )
+        return organization_for_jurisdiction(jurisdiction)
+
+
+class DiscoveryView(Open311View):
+    xml_root = "discovery"
+
+    @extend_schema(summary="Service discovery", responses={200: schema.DiscoverySerializer},
+                   parameters=[schema.FORMAT])
+    def get(self, request: Request, response_format: str = "json") -> Response:
+        base = request.build_absolute_uri(reverse("api:open311-root"))
+        return Response(representations.discovery(endpoint_url=base.rstrip("/")))
+
+
+class ServicesView(Open311View):
+    xml_root, xml_item = "services", "service"
+
+    @extend_schema(summary="GET services: the types of request the jurisdiction takes",
+                   parameters=[schema.FORMAT, schema.JURISDICTION, schema.LOCALE],
+                   responses={200: schema.ServiceSerializer(many=True), 400: schema.ERRORS, 404: schema.ERRORS})
+    def get(self, request: Request, response_format: str = "json") -> Response:
+        organization = self.organization(request)
+        index = CategoryIndex.load(organization)
+        case_types = postable_case_types(organization)
+        return Response([
+            representations.service(
+                c, index=index,
+                has_attributes=bool(representations.service_attributes(category=c, case_types=case_types)),
+            )
+            for c in index.services()
+        ])
+
+
+class ServiceDefinitionView(Open311View):
+    xml_root = "service_definition"
+
+    @extend_schema(summary="GET service definition: the attributes a request of this service may carry",
+                   parameters=[schema.FORMAT, schema.JURISDICTION, schema.LOCALE],
+                   responses={200: schema.ServiceDefinitionSerializer, 400: schema.ERRORS, 404: schema.ERRORS})
+    def get(self, request: Request, service_code: str, response_format: str = "json") -> Response:
+        organization = self.organization(request)
+        category = CategoryIndex.load(organization).service_by_code(service_code)
+        if category is None:
+            raise Open311Error(_("service_code: no such service."), status_code=404)
+        attributes = representations.service_attributes(
+            category=category, case_types=postable_case_types(organization)
+        )
+        return Response(representations.service_definition(category, attributes=attributes))
+
+
+class RequestsView(Open311View):
+    @extend_schema(summary="GET requests: published requests, newest first",
+                   parameters=[schema.FORMAT, schema.JURISDICTION, schema.LOCALE, *schema.REQUEST_FILTERS],
+                   responses={200: schema.ServiceRequestSerializer(many=True), 400: schema.ERRORS,
+                              404: schema.ERRORS, 429: schema.ERRORS})
+    def get(self, request: Request, response_format: str = "json") -> Response:
+        organization = self.organization(request)
+        filters = params.request_filters(request.query_params)
+        extensions = bool(params.boolean(request.query_params, "extensions"))
+        rows = service_requests(organization=organization, filters=filters)
+        return Response([representations.service_request(row, extensions=extensions) for row in rows])
+
+    @extend_schema(summary="POST request: send a contact (needs an api_key)",
+                   parameters=[schema.FORMAT],
+                   request={"application/x-www-form-urlencoded": schema.PostRequestSerializer,
+                            "multipart/form-data": schema.PostRequestSerializer},
+                   responses={200: schema.PostedSerializer(many=True), 400: schema.ERRORS, 403: schema.ERRORS,
+                              404: schema.ERRORS, 413: schema.ERRORS, 415: schema.ERRORS, 429: schema.ERRORS})
+    def post(self, request: Request, response_format: str = "json") -> Response:
+        if is_ratelimited(request._request, group="civicdesk.open311.post", key=_client_address,
+                          rate=lambda group, req: settings.OPEN311_POST_RATE_LIMIT, increment=True):
+            raise _too_many()
+        declared = request.META.get("CONTENT_LENGTH") or "0"
+        limit = settings.ATTACHMENT_MAX_BYTES * settings.OPEN311_MEDIA_MAX_FILES + settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if declared.isdigit() and int(declared) > limit:
+            raise Open311Error(_("The request is too large."), status_code=413)
+        data = request.data
+        client = self._client(request, data)
+        translation.activate(_language(request, data))
+        return Response([self._post(request, data, client)], status=200)
+
+    def _client(self, request: Request, data: Any) -> ApiClient:
+        raw_key = params.text(data, "api_key", max_length=100) or params.text(
+            request.query_params, "api_key", max_length=100
+        )
+        client = api_client_for_key(raw_key)
+        if client is None:
+            raise Open311Error(_("api_key: missing or not valid."), status_code=403)
+        if is_ratelimited(request._request, group="civicdesk.open311.key", key=lambda g, r: client.key_prefix,
+                          rate=lambda g, r: client.rate_limit, increment=True):
+            raise _too_many()
+        jurisdiction = params.text(data, "jurisdiction_id", max_length=63) or params.text(
+            request.query_params, "jurisdiction_id", max_length=63
+        )
+        if jurisdiction and jurisdiction != client.organization.slug:
+            raise Open311Error(_("jurisdiction_id: this api_key does not post for that jurisdiction."),
+                               status_code=403)
+        return client
+
+    def _post(self, request: Request, data: Any, client: ApiClient) -> dict[str, Any]:
+        organization = client.organization
+        code = params.text(data, "service_code", max_length=50)
+        if not code:
+            raise invalid_parameter("service_code", _("is required."))
+        category = CategoryIndex.load(organization).service_by_code(code)
+        if category is None:
+            raise invalid_parameter("service_code", _("no such service."))
+        case_type, subtype = self._attributes(data, organization)
+        description = params.text(data, "description", max_length=DESCRIPTION_MAX_CHARS)
+        if not description:
+            raise invalid_parameter("description", _("is required."))
+        media_url = params.text(data, "media_url", max_length=1000)
+        if media_url:
+            if not media_url.lower().startswith(("http://", "https://")):
+                raise invalid_parameter("media_url", _("must be an http or https address."))
+            # Never fetched (no request leaves the server for a client's URL); staff see it with the text.
+            description = f"{description}\n\nmedia_url: {media_url}"
+        files = [f for name in MEDIA_FIELDS for f in (request.FILES.getlist(name) if request.FILES else [])]
+        if len(files) > settings.OPEN311_MEDIA_MAX_FILES:
+            raise invalid_parameter("media", _("too many files (at most %(limit)d).")
+                                    % {"limit": settings.OPEN311_MEDIA_MAX_FILES})
+        name = " ".join(
+            part for part in (params.text(data, "first_name"), params.text(data, "last_name")) if part
+        )
+        email = params.text(data, "email", max_length=254)
+        phone = params.text(data, "phone", max_length=32)
+        answer = params.boolean(data, "answer_requested")
+        answer_requested = bool(email or phone) if answer is None else answer
+        has_personal_data = bool(name or email or phone)
+        address = params.text(data, "address_string", max_length=300) or params.text(
+            data, "address_id", max_length=300
+        )
+        language = translation.get_language()
+        tracking = request.build_absolute_uri(reverse("portal:track", args=["TOKEN"])).replace("TOKEN", "{token}")
+        case = case_intake(
+            organization=organization, channel=client.channel, case_type=case_type, feedback_subtype=subtype,
+            title=params.text(data, "title", max_length=200), description=description, categories=[category],
+            language=language if language in SUPPORTED_LANGUAGES else "other",
+            lat=params.text(data, "lat", max_length=40) or None, lon=params.text(data, "long", max_length=40) or None,
+            address=address, customer_name=name, customer_email=email, customer_phone=phone,
+            answer_requested=answer_requested,
+            consent_text=client.consent_text if has_personal_data else "",
+            consent_method="api" if has_personal_data and client.consent_text else "",
+            tracking_url_template=tracking, attachments=files,
+        )
+        return representations.posted(reference=case.reference, token=case.tracking_token)
+
+    def _attributes(self, data: Any, organization: Organization) -> tuple[CaseType, str]:
+        case_types = postable_case_types(organization)
+        if not case_types:
+            raise Open311Error(_("This jurisdiction takes no requests through the API."), status_code=404)
+        known = {"attribute[case_type]", "attribute[feedback_subtype]"}
+        unknown = sorted(k for k in (data or {}) if k.startswith("attribute[") and k not in known)
+        if unknown:
+            raise invalid_parameter(unknown[0][:60], _("no such attribute for this service."))
+        wanted = params.text(data, "attribute[case_type]", max_length=63)
+        case_type = next((t for t in case_types if t.code == wanted), None) if wanted else case_types[0]
+        if case_type is None:
+            raise invalid_parameter("attribute[case_type]", _("not one of the values of the service definition."))
+        subtype = params.text(data, "attribute[feedback_subtype]", max_length=20)
+        if subtype and case_type.kind != "feedback":
+            raise invalid_parameter("attribute[feedback_subtype]", _("only for feedback."))
+        return case_type, subtype
+
+
+class RequestView(Open311View):
+    @extend_schema(summary="GET request: one request by its id (unpublished ones: status and dates only)",
+                   parameters=[schema.FORMAT, schema.JURISDICTION, schema.LOCALE, schema.EXTENSIONS],
+                   responses={200: schema.ServiceRequestSerializer(many=True), 400: schema.ERRORS,
+                              404: schema.ERRORS})
+    def get(self, request: Request, service_request_id: str, response_format: str = "json") -> Response:
+        organization = self.organization(request)
+        extensions = bool(params.boolean(request.query_params, "extensions"))
+        row = service_request(organization=organization, service_request_id=service_request_id)
+        return Response([representations.service_request(row, extensions=extensions)])
+
+
+class TokenView(Open311View):
+    @extend_schema(summary="GET token: the service_request_id of a token from POST requests",
+                   parameters=[schema.FORMAT, schema.JURISDICTION],
+                   responses={200: schema.TokenSerializer(many=True), 404: schema.ERRORS})
+    def get(self, request: Request, token: str, response_format: str = "json") -> Response:
+        organization = self.organization(request)
+        case = service_request_for_token(organization=organization, token=token)
+        return Response([representations.token(reference=case.reference, token=token)])
+
+
+class NotFoundView(Open311View):
+    """Anything else under /open311/v2/ (an unknown path or format): the spec's 404, in JSON."""
+
+    @extend_schema(exclude=True)
+    def get(self, request: Request, rest: str = "") -> Response:
+        raise Open311Error(_("Not found."), status_code=404)
+
+    post = get
+
