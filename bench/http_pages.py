@@ -1,0 +1,415 @@
+"""Helper of bench/http_pages.sh: the staff pages over HTTP under load, beside a hello-world view.
+
+    http_pages.py prepare --out DIR   # Django (bench.settings_http): users, sessions, URLs, query counts
+    http_pages.py check   --out DIR --base http://127.0.0.1:PORT   # every URL answers 200 with its page
+    http_pages.py run     --out DIR --base ... [--rounds 3] [--duration 15] [--concurrency 1,8]
+    http_pages.py report  --out DIR [--label ...]   # medians over the rounds: markdown + summary.json
+
+`prepare` picks the realistic users and pages on the 1M-case database: an expert of the largest
+group (only an expert, in that group only) and the first service advisor; the largest group's queue
+page 1 and 100 for the expert, the advisor's "all contacts" page, and random samples of case pages
+each of them may open. It logs them in by creating a session the way `django.contrib.auth.login`
+does (user id, backend, session auth hash) and counts each page's SQL queries in-process with
+Django's test client against the same database.
+
+`run` drives wrk (Debian's package; `bench/http_pages.lua` rotates through a scenario's URLs and
+counts every non-200) at each concurrency for a fixed duration, scenario after scenario, round
+after round, so that the machine's noise falls on all of them; the hello-world view is measured
+in every round too. Each measurement is one JSON file in DIR/runs/, with the load average.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+LUA = ROOT / "bench" / "http_pages.lua"
+TARGET_P95_MS = 60.0
+
+
+# --- prepare (needs Django and the bench database) -----------------------------------------------
+
+
+def prepare(out: Path, sample: int, seed: int) -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings_http")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db import connection
+    from django.db.models import Count
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from civicdesk.accounts.models import GroupMembership, Membership, Role, User
+    from civicdesk.cases.models import Case
+    from civicdesk.cases.permissions import cases_visible_to
+    from civicdesk.organizations.models import ServiceGroup
+
+    if connection.vendor != "postgresql":
+        sys.exit("DATABASE_URL must point to the bench PostgreSQL (bench/pg.sh).")
+    rnd = random.Random(seed)
+    largest = (
+        Case.objects.open().values("owner_group_id").annotate(n=Count("id")).order_by("-n", "owner_group_id").first()
+    )
+    if largest is None:
+        sys.exit("The bench database has no cases: run bench/generate_cases.py first.")
+    group = ServiceGroup.objects.get(pk=largest["owner_group_id"])
+    non_experts = set(Membership.objects.exclude(role=Role.EXPERT).values_list("user_id", flat=True))
+    experts = set(Membership.objects.filter(role=Role.EXPERT).values_list("user_id", flat=True))
+    in_other_groups = set(
+        GroupMembership.objects.exclude(service_group=group).values_list("user_id", flat=True)
+    )
+    expert = next(
+        m.user
+        for m in GroupMembership.objects.filter(service_group=group).select_related("user").order_by("user_id")
+        if m.user_id in experts and m.user_id not in non_experts and m.user_id not in in_other_groups
+        and m.user.is_active
+    )
+    advisor_membership = (
+        Membership.objects.filter(role=Role.SERVICE_ADVISOR, user__is_active=True).order_by("user_id").first()
+    )
+    if advisor_membership is None:
+        sys.exit("No service advisor in the bench database.")
+    advisor = advisor_membership.user
+
+    def session_for(user: User) -> str:
+        # What django.contrib.auth.login() stores; the session lives in the database as in production.
+        store = SessionStore()
+        store[SESSION_KEY] = str(user.pk)
+        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        store.set_expiry(7 * 24 * 3600)
+        store.create()
+        return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
+
+    max_id = Case.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+    def case_paths(user: User, **narrowing: Any) -> list[str]:
+        """A random sample of the cases the user may open (open and closed alike, as they come)."""
+        found: list[str] = []
+        while len(found) < sample:
+            ids = [rnd.randint(1, max_id) for _ in range(sample * 20)]
+            found += cases_visible_to(user).filter(pk__in=ids, **narrowing).values_list("reference", flat=True)
+        rnd.shuffle(found)
+        return [f"/staff/cases/{reference}/" for reference in sorted(set(found[:sample]), key=found.index)]
+
+    cookies = {"expert": session_for(expert), "advisor": session_for(advisor)}
+    queue = f"/staff/queues/{group.pk}/"
+    scenarios: list[dict[str, Any]] = [
+        # No session cookie: the floor is Django's request/response cycle and middleware, no query.
+        {"key": "hello", "page": "hello world (`/hello`, Django's floor)", "kind": "hello", "user": None,
+         "paths": ["/hello"], "marker": "hello"},
+        {"key": "queue-p1", "page": f"queue, largest group ({largest['n']:,} open), page 1, expert", "kind": "queue",
+         "user": "expert", "paths": [queue], "marker": 'class="case-list"'},
+        {"key": "queue-p100", "page": "queue, largest group, page 100, expert", "kind": "queue", "user": "expert",
+         "paths": [queue + "?page=100"], "marker": 'class="case-list"'},
+        {"key": "all-contacts", "page": "all contacts (advisor's queue), page 1", "kind": "queue", "user": "advisor",
+         "paths": ["/staff/all/"], "marker": 'class="case-list"'},
+        {"key": "case-expert", "page": f"case page, expert, {sample} random cases of the group", "kind": "case",
+         "user": "expert", "paths": case_paths(expert, owner_group=group), "marker": "timeline"},
+        {"key": "case-advisor", "page": f"case page, advisor, {sample} random cases", "kind": "case",
+         "user": "advisor", "paths": case_paths(advisor), "marker": "timeline"},
+    ]
+
+    # SQL queries per page, in-process with the same settings and database (the first few URLs).
+    for scenario in scenarios:
+        client = Client(SERVER_NAME="127.0.0.1")
+        if scenario["user"]:
+            name, value = cookies[scenario["user"]].split("=", 1)
+            client.cookies[name] = value
+        counts = []
+        client.get(scenario["paths"][0])  # a session's first request also records "last seen": not counted
+        for path in scenario["paths"][:10]:
+            with CaptureQueriesContext(connection) as captured:
+                response = client.get(path)
+            if response.status_code != 200:
+                sys.exit(f"{scenario['key']}: {path} answered {response.status_code}")
+            counts.append(len(captured.captured_queries))
+        scenario["queries"] = {"min": min(counts), "max": max(counts)}
+
+    out.mkdir(parents=True, exist_ok=True)
+    for scenario in scenarios:
+        paths_file = out / f"{scenario['key']}.paths"
+        paths_file.write_text("\n".join(scenario["paths"]) + "\n")
+        scenario["paths_file"] = str(paths_file)
+        scenario["cookie"] = cookies[scenario["user"]] if scenario["user"] else ""
+        scenario["path_count"] = len(scenario["paths"])
+        del scenario["paths"]
+    fixtures = {
+        "cases": Case.objects.count(),
+        "group": {"id": group.pk, "name": str(group), "open_cases": largest["n"]},
+        "expert": {"id": expert.pk, "username": expert.username},
+        "advisor": {"id": advisor.pk, "username": advisor.username},
+    }
+    (out / "scenarios.json").write_text(json.dumps({"fixtures": fixtures, "scenarios": scenarios}, indent=2,
+                                                   ensure_ascii=False))
+    for scenario in scenarios:
+        print(f"  {scenario['key']:13} {scenario['path_count']:4} URL(s), queries {scenario['queries']['min']}"
+              f"–{scenario['queries']['max']}: {scenario['page']}")
+
+
+# --- check and run (plain HTTP, no Django) ------------------------------------------------------
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def load_scenarios(out: Path) -> dict[str, Any]:
+    return json.loads((out / "scenarios.json").read_text())
+
+
+def check(out: Path, base: str) -> None:
+    """Every URL of every scenario answers 200 with its page (so no login redirect or 404 is timed)."""
+    opener = urllib.request.build_opener(_NoRedirect)
+    for scenario in load_scenarios(out)["scenarios"]:
+        for path in Path(scenario["paths_file"]).read_text().split():
+            headers = {"Cookie": scenario["cookie"]} if scenario["cookie"] else {}
+            request = urllib.request.Request(base + path, headers=headers)  # noqa: S310
+            try:
+                with opener.open(request, timeout=30) as response:
+                    body = response.read().decode()
+                    status = response.status
+            except urllib.error.HTTPError as exc:
+                status, body = exc.code, ""
+            if status != 200 or scenario["marker"] not in body:
+                sys.exit(f"check failed: {scenario['key']} {path} answered {status}")
+        print(f"  {scenario['key']:13} ok")
+
+
+def machine() -> dict[str, Any]:
+    cpuinfo = Path("/proc/cpuinfo").read_text()
+    cpu = next((ln.split(":", 1)[1].strip() for ln in cpuinfo.splitlines() if ln.startswith("model name")),
+               platform.processor())
+    mem_kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                            check=False).stdout
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True,
+                           text=True, check=False).stdout
+    return {"nproc": os.cpu_count(), "cpu": cpu, "memory_gib": round(mem_kb / 2**20, 1),
+            "python": platform.python_version(), "commit": commit.strip(),
+            "tracked_files_modified": bool(dirty.strip()), "kernel": platform.release(),
+            "workers": os.environ.get("WORKERS", ""),
+            "form_renderer": os.environ.get("BENCH_FORM_RENDERER") or "project"}
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _children_of(parent: int) -> list[int]:
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == parent:
+            children.append(int(stat.parent.name))
+    return children
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes so far (processes that ended meanwhile count 0)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / CLOCK_TICKS
+
+
+class CpuMeter:
+    """CPU time spent by the server's worker processes, PostgreSQL's processes and wrk during a run.
+
+    Latency on this shared machine mostly measures the queue for its two cores; CPU time per request
+    is what a page costs whatever the neighbours do, and gives the capacity on a quiet machine.
+    """
+
+    def __init__(self, server_pid: int | None, postmaster_pid: int | None) -> None:
+        self.server_pid = server_pid
+        self.postmaster_pid = postmaster_pid
+
+    def sample(self) -> dict[str, float]:
+        app = _cpu_seconds([*_children_of(self.server_pid), self.server_pid]) if self.server_pid else 0.0
+        db = _cpu_seconds(_children_of(self.postmaster_pid)) if self.postmaster_pid else 0.0
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return {"app": app, "db": db, "load_tool": usage.ru_utime + usage.ru_stime}
+
+
+def wrk(scenario: dict[str, Any], base: str, concurrency: int, duration: int, result: Path, *,
+        meter: CpuMeter | None = None) -> dict[str, Any]:
+    threads = min(concurrency, os.cpu_count() or 1)
+    command = ["wrk", f"-t{threads}", f"-c{concurrency}", f"-d{duration}s", "--timeout", "10s", "--latency",
+               "-s", str(LUA), base + "/"]
+    env = {**os.environ, "BENCH_PATHS": scenario["paths_file"], "BENCH_COOKIE": scenario["cookie"],
+           "BENCH_RESULT": str(result)}
+    load_before = os.getloadavg()
+    cpu_before = meter.sample() if meter else None
+    subprocess.run(command, env=env, check=True, capture_output=True, text=True)
+    figures = json.loads(result.read_text())
+    if meter and cpu_before and figures["requests"]:
+        cpu_after = meter.sample()
+        figures["cpu_ms_per_request"] = {
+            key: (cpu_after[key] - cpu_before[key]) * 1000 / figures["requests"] for key in cpu_after
+        }
+    figures.update({"scenario": scenario["key"], "concurrency": concurrency, "threads": threads,
+                    "duration_s": duration, "load_before": load_before, "load_after": os.getloadavg(),
+                    "command": " ".join(command)})
+    result.write_text(json.dumps(figures, indent=2))
+    return figures
+
+
+def run(out: Path, base: str, *, rounds: int, duration: int, warmup: int, concurrencies: list[int],
+        only: list[str], meter: CpuMeter) -> None:
+    data = load_scenarios(out)
+    scenarios = [s for s in data["scenarios"] if not only or s["key"] in only]
+    runs = out / "runs"
+    runs.mkdir(exist_ok=True)
+    (out / "machine.json").write_text(json.dumps({**machine(), "load_at_start": os.getloadavg()}, indent=2))
+    if warmup:
+        print(f"warm-up: {warmup} s per scenario at concurrency {max(concurrencies)}", flush=True)
+        for scenario in scenarios:
+            wrk(scenario, base, max(concurrencies), warmup, out / f"warmup-{scenario['key']}.json")
+    for number in range(1, rounds + 1):
+        for scenario in scenarios:
+            for concurrency in concurrencies:
+                figures = wrk(scenario, base, concurrency, duration,
+                              runs / f"r{number}-{scenario['key']}-c{concurrency}.json", meter=meter)
+                lat = figures["latency_us"]
+                flag = "" if figures["not_200"] == 0 else f"  NOT 200: {figures['not_200']}"
+                print(f"round {number} {scenario['key']:13} c={concurrency}: {figures['requests'] / duration:7.1f} "
+                      f"req/s  p50 {lat['p50'] / 1000:6.1f}  p95 {lat['p95'] / 1000:6.1f}  p99 {lat['p99'] / 1000:6.1f}"
+                      f" ms  CPU/request {_cpu_text(figures)}  load {figures['load_before'][0]:.2f}{flag}", flush=True)
+
+
+def _cpu_text(figures: dict[str, Any]) -> str:
+    cpu = figures.get("cpu_ms_per_request")
+    if not cpu:
+        return "-"
+    return f"app {cpu['app']:.1f} + db {cpu['db']:.1f} (+ wrk {cpu['load_tool']:.1f}) ms"
+
+
+# --- report ------------------------------------------------------------------------------------
+
+
+def report(out: Path, label: str) -> None:
+    data = load_scenarios(out)
+    machine_info = json.loads((out / "machine.json").read_text())
+    results = [json.loads(p.read_text()) for p in sorted((out / "runs").glob("r*-*.json"))]
+    by: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    for r in results:
+        by.setdefault((r["scenario"], r["concurrency"]), []).append(r)
+
+    def med(rows: list[dict[str, Any]], key: str) -> float:
+        return statistics.median(r["latency_us"][key] / 1000 for r in rows)
+
+    def rps(rows: list[dict[str, Any]]) -> float:
+        return statistics.median(r["requests"] / r["duration_s"] for r in rows)
+
+    summary: list[dict[str, Any]] = []
+    concurrencies = sorted({c for _, c in by})
+    for scenario in data["scenarios"]:
+        for concurrency in concurrencies:
+            rows = by.get((scenario["key"], concurrency))
+            hello = by.get(("hello", concurrency))
+            if not rows or not hello:
+                continue
+            row = {
+                "key": scenario["key"], "page": scenario["page"], "concurrency": concurrency, "runs": len(rows),
+                "p50": med(rows, "p50"), "p95": med(rows, "p95"), "p99": med(rows, "p99"), "rps": rps(rows),
+                "p95_range": [min(r["latency_us"]["p95"] for r in rows) / 1000,
+                              max(r["latency_us"]["p95"] for r in rows) / 1000],
+                "not_200": sum(r["not_200"] for r in rows),
+                "socket_errors": sum(sum(r["socket_errors"].values()) for r in rows),
+                "queries": scenario["queries"],
+                "load": [min(r["load_before"][0] for r in rows), max(r["load_after"][0] for r in rows)],
+            }
+            cpu = [r["cpu_ms_per_request"] for r in rows if r.get("cpu_ms_per_request")]
+            if cpu:
+                row["cpu_ms"] = {key: statistics.median(c[key] for c in cpu) for key in cpu[0]}
+            row["ratio_p50"] = row["p50"] / med(hello, "p50")
+            row["ratio_p95"] = row["p95"] / med(hello, "p95")
+            if scenario["kind"] in ("queue", "case"):
+                row["target"] = f"≤ {TARGET_P95_MS:.0f} ms p95"
+                row["met"] = row["p95"] <= TARGET_P95_MS and row["not_200"] == 0
+            summary.append(row)
+    loads = [r["load_before"][0] for r in results] + [r["load_after"][0] for r in results]
+    (out / "summary.json").write_text(json.dumps({"label": label, "machine": machine_info,
+                                                  "fixtures": data["fixtures"], "rows": summary,
+                                                  "load_average": [min(loads), max(loads)]}, indent=2,
+                                                 ensure_ascii=False))
+    print(f"{label}: {len(results)} measurements; {machine_info['nproc']} × {machine_info['cpu']}, "
+          f"{machine_info['memory_gib']} GiB; commit {machine_info['commit']}"
+          f"{' + uncommitted changes' if machine_info['tracked_files_modified'] else ''}; "
+          f"{machine_info.get('workers') or '?'} uvicorn workers, form renderer: {machine_info.get('form_renderer')}; "
+          f"load average (1 min) {min(loads):.2f}–{max(loads):.2f}")
+    print()
+    print("| page | concurrency | p50 ms | p95 ms | p99 ms | req/s | × hello p50 / p95 | CPU ms/request: app + DB "
+          "(+ wrk) | queries | target | met |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
+    for row in summary:
+        queries = row["queries"]
+        q = "0" if row["key"] == "hello" else (
+            str(queries["max"]) if queries["min"] == queries["max"] else f"{queries['min']}–{queries['max']}")
+        met = "" if "met" not in row else ("yes" if row["met"] else "**no**")
+        ratio = "1 / 1" if row["key"] == "hello" else f"{row['ratio_p50']:.1f} / {row['ratio_p95']:.1f}"
+        bad = f" ({row['not_200']} not 200)" if row["not_200"] else ""
+        cpu = row.get("cpu_ms")
+        cpu_text = f"{cpu['app']:.1f} + {cpu['db']:.1f} (+ {cpu['load_tool']:.1f})" if cpu else ""
+        print(f"| {row['page']}{bad} | {row['concurrency']} | {row['p50']:.1f} | {row['p95']:.1f} | {row['p99']:.1f} "
+              f"| {row['rps']:.0f} | {ratio} | {cpu_text} | {q} | {row.get('target', '')} | {met} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["prepare", "check", "run", "report"])
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--base", default="http://127.0.0.1:8089")
+    parser.add_argument("--sample", type=int, default=200, help="case pages per user")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--duration", type=int, default=15, help="seconds per measurement")
+    parser.add_argument("--warmup", type=int, default=5, help="seconds per scenario before the first round")
+    parser.add_argument("--concurrency", default="1,8")
+    parser.add_argument("--only", default="", help="comma-separated scenario keys")
+    parser.add_argument("--label", default="")
+    parser.add_argument("--server-pid", type=int, help="the uvicorn master: its workers' CPU time is measured")
+    parser.add_argument("--postmaster-pid", type=int, help="PostgreSQL's postmaster: its backends' CPU time")
+    args = parser.parse_args()
+    started = time.time()
+    if args.command == "prepare":
+        prepare(args.out, args.sample, args.seed)
+    elif args.command == "check":
+        check(args.out, args.base)
+    elif args.command == "run":
+        run(args.out, args.base, rounds=args.rounds, duration=args.duration, warmup=args.warmup,
+            concurrencies=[int(c) for c in args.concurrency.split(",")],
+            only=[k for k in args.only.split(",") if k], meter=CpuMeter(args.server_pid, args.postmaster_pid))
+    else:
+        report(args.out, args.label or args.out.name)
+    print(f"({args.command}: {time.time() - started:.0f} s)", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# The staff pages over HTTP under load (issue "staff workspace", must-show 3), beside a plain
+# Django hello-world view measured by the same server in the same run.
+#
+#   bench/http_pages.sh                      # 3 rounds × 15 s per page and concurrency (~13 min)
+#   ROUNDS=1 DURATION=5 bench/http_pages.sh  # a quick look
+#
+# What it does, in order (everything on loopback, everything it starts it stops again):
+#   1. installs wrk (Debian's package) if missing;
+#   2. starts the bench PostgreSQL (bench/pg.sh; the 1M-case database civicdesk_bench must exist,
+#      see docs/benchmarks.md), migrates it forward, and starts a throwaway Redis (production
+#      settings need one: cache, channel layer);
+#   3. collects static files for the manifest storage (var/bench-static; bench/static_storage.py);
+#   4. `bench/http_pages.py prepare`: users, sessions, URLs and SQL queries per page;
+#   5. starts the production server as docs/guides/operations.md runs it — uvicorn with
+#      WORKERS worker processes (default: one per core), `--lifespan off`, no access log —
+#      on settings bench.settings_http (config.settings.production, DEBUG off, plus /hello);
+#   6. checks that every URL answers 200 with its page, then `run`s wrk at CONCURRENCY (1,8)
+#      for DURATION seconds per measurement, ROUNDS rounds (recording the CPU time the server's
+#      workers and PostgreSQL spent per request), and `report`s the medians.
+#
+# Results: bench/results/http-<LABEL>/ (git ignores bench/results/). The bench database gains one
+# audit entry per case page served (case pages are audited) and two sessions per run.
+#
+# Settings (environment): LABEL (a timestamp), WORKERS ($(nproc)), PORT (8089), REDIS_PORT (56379),
+# ROUNDS (3), DURATION (15), WARMUP (5), CONCURRENCY (1,8), SAMPLE (200 case pages per user),
+# ONLY (comma-separated scenario keys), KEEP_PG=1 leaves the bench PostgreSQL running afterwards,
+# BENCH_FORM_RENDERER=django renders forms with Django's own renderer (the A/B in docs/benchmarks.md).
+set -euo pipefail
+
+# Everything runs inside main, which bash reads whole before it starts: editing this file while a
+# run is going on does not change that run.
+main() {
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+BIN="$ROOT/.venv/bin"
+LABEL="${LABEL:-$(date +%Y%m%d-%H%M%S)}"
+OUT="$ROOT/bench/results/http-$LABEL"
+WORKERS="${WORKERS:-$(nproc)}"
+PORT="${PORT:-8089}"
+REDIS_PORT="${REDIS_PORT:-56379}"
+ROUNDS="${ROUNDS:-3}"
+DURATION="${DURATION:-15}"
+WARMUP="${WARMUP:-5}"
+CONCURRENCY="${CONCURRENCY:-1,8}"
+SAMPLE="${SAMPLE:-200}"
+ONLY="${ONLY:-}"
+
+say() { printf '\n==> %s\n' "$*"; }
+
+if ! command -v wrk >/dev/null; then
+    say "Installing wrk"
+    apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }
+fi
+command -v redis-server >/dev/null || apt-get install -y redis-server >/dev/null
+
+mkdir -p "$OUT" "$ROOT/var"
+pg_was_running=0
+bench/pg.sh status >/dev/null 2>&1 && pg_was_running=1
+server_pid=""
+redis_pid_file="$OUT/redis.pid"
+cleanup() {
+    if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
+        kill -TERM "$server_pid" && wait "$server_pid" 2>/dev/null || true
+    fi
+    if [[ -s "$redis_pid_file" ]]; then
+        kill -TERM "$(cat "$redis_pid_file")" 2>/dev/null || true
+    fi
+    if [[ "$pg_was_running" = 0 && "${KEEP_PG:-0}" != 1 ]]; then
+        bench/pg.sh stop >/dev/null || true
+    fi
+}
+trap cleanup EXIT
+
+say "Starting the bench PostgreSQL and a throwaway Redis on port $REDIS_PORT"
+bench/pg.sh start
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes \
+    --pidfile "$redis_pid_file" --logfile "$OUT/redis.log" --dir "$OUT"
+
+export DATABASE_URL="postgres://postgres@127.0.0.1:54330/civicdesk_bench"
+export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+export SECRET_KEY="bench-http-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export DJANGO_SETTINGS_MODULE=bench.settings_http
+export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
+export WORKERS
+
+say "Migrating the bench database forward"
+"$BIN/python" manage.py migrate --noinput
+say "Collecting static files (manifest storage)"
+"$BIN/python" manage.py collectstatic --noinput --clear -v0
+
+say "Preparing users, sessions and URLs"
+"$BIN/python" bench/http_pages.py prepare --out "$OUT" --sample "$SAMPLE"
+
+say "Starting uvicorn with $WORKERS workers on 127.0.0.1:$PORT"
+server_command=("$BIN/uvicorn" config.asgi:application --host 127.0.0.1 --port "$PORT" --workers "$WORKERS"
+    --lifespan off --no-access-log)
+echo "${server_command[*]}" >"$OUT/server-command.txt"
+"${server_command[@]}" >"$OUT/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 150); do
+    curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
+    kill -0 "$server_pid" 2>/dev/null || { cat "$OUT/server.log" >&2; exit 1; }
+    sleep 0.2
+done
+
+say "Checking every URL"
+"$BIN/python" bench/http_pages.py check --out "$OUT" --base "http://127.0.0.1:$PORT"
+
+say "Load: $ROUNDS rounds × ${DURATION}s per page and concurrency ($CONCURRENCY)"
+"$BIN/python" bench/http_pages.py run --out "$OUT" --base "http://127.0.0.1:$PORT" --rounds "$ROUNDS" \
+    --duration "$DURATION" --warmup "$WARMUP" --concurrency "$CONCURRENCY" --only "$ONLY" \
+    --server-pid "$server_pid" --postmaster-pid "$(head -1 "$ROOT/var/bench-pg/postmaster.pid")"
+
+say "Report (medians of the rounds)"
+"$BIN/python" bench/http_pages.py report --out "$OUT" --label "$LABEL" | tee "$OUT/report.md"
+echo "Results in $OUT"
+}
+
+main "$@"
