@@ -183,3 +183,23 @@ def build_city(slug: str = "testcity") -> City:
 
 def now() -> Any:
     return timezone.now()
+
+
+def add_topic(city: City, slug: str = "pothole", **overrides: Any) -> Any:
+    """A contact topic of the city (intake.Topic): a located fault report about streets by default."""
+    from civicdesk.intake.models import ContactKind, LocationNeed, Topic
+
+    values: dict[str, Any] = {
+        "organization": city.org, "slug": slug, "name_fi": "Kuoppa tai irtonainen reunakivi",
+        "name_en": "A pothole or a loose kerb", "keywords_fi": "katu, asfaltti", "keywords_en": "street, asphalt",
+        "category": city.category_streets, "kinds": [ContactKind.FAULT_REPORT, ContactKind.COMPLAINT],
+        "location": LocationNeed.REQUIRED, "asks_for_photos": True,
+    }
+    # A plain `name=` (or keywords, description) is the text in every language, whichever is active.
+    for translated in ("name", "keywords", "description", "redirect_text"):
+        if translated in overrides:
+            text = overrides.pop(translated)
+            for language in ("fi", "sv", "en"):
+                values[f"{translated}_{language}"] = overrides.pop(f"{translated}_{language}", text)
+    values.update(overrides)
+    return Topic.objects.create(**values)

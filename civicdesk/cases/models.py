@@ -228,6 +228,9 @@ class Case(models.Model):
         verbose_name=_("merged into"),
     )
     tracking_token = models.CharField(max_length=64, unique=True, default=new_tracking_token, editable=False)
+    # What the customer answered on the contact form: {"topic": {"id", "name"}, "answers": [{"question",
+    # "label", "value", "display"}]}, labels as the customer read them (intake.services.form_answers_build).
+    form_answers = models.JSONField(_("answers on the form"), default=dict, blank=True, editable=False)
 
     created_at = models.DateTimeField(_("created"))
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

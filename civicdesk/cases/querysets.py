@@ -30,5 +30,6 @@ class CaseQuerySet(models.QuerySet["Case"]):
         selectors add each row's categories (`category_list`) with one more query.
         """
         return self.select_related("owner_group", "handler", "case_type", "area").defer(
-            "description", "search_vector", "public_text", "public_answer", "consent_text", "area__geometry"
+            "description", "search_vector", "public_text", "public_answer", "consent_text", "form_answers",
+            "area__geometry",
         )

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from civicdesk.accounts.models import Role, User
 from civicdesk.accounts.permissions import access_for
 from civicdesk.cases import permissions as policy
-from civicdesk.cases.attachments import attachment_validate
+from civicdesk.cases.attachments import ValidatedFile, attachment_validate
 from civicdesk.cases.models import (
     Attachment,
     Case,
@@ -78,6 +78,7 @@ PHONE_RE = re.compile(r"^\+?[0-9 ()-]{5,31}$")
 EMAIL_IN_TEXT_RE = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 PHONE_IN_TEXT_RE = re.compile(r"(?<!\d)(?:\+358|0)[\s-]?\d{1,3}[\s-]?\d{3,4}[\s-]?\d{3,4}(?!\d)")
 HETU_RE = re.compile(r"\b\d{6}[-+A-FU-Y]\d{3}[0-9A-Y]\b", re.IGNORECASE)
+ATTACHMENTS_PER_CASE = 50
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -389,6 +390,7 @@ def case_create(
     actor: Any = None,
     actor_label: str = "",
     created_at: dt.datetime | None = None,
+    form_answers: Mapping[str, Any] | None = None,
 ) -> Case:
     """Create a case with its reference number, first timeline entry and audit entry.
 
@@ -463,6 +465,7 @@ def case_create(
             priority=priority,
             due_at=due_at,
             contains_special_categories=contains_special_categories,
+            form_answers=dict(form_answers or {}),
             status=Status.NEW,
             created_at=moment,
             last_activity_at=moment,
@@ -1165,15 +1168,26 @@ def attachment_add(
         _require(policy.can_handle_case(actor, locked))
     if not hasattr(uploaded_file, "read") or not hasattr(uploaded_file, "size"):
         raise InvalidInputError(_("Choose a file to attach."), field="file")
-    if Attachment.objects.filter(case=locked).count() >= 50:
+    if Attachment.objects.filter(case=locked).count() >= ATTACHMENTS_PER_CASE:
         raise InvalidStateError(_("The case already has the maximum number of attachments."))
     if entry is not None and entry.case_id != locked.pk:
         raise InvalidInputError(_("The message belongs to another case."), field="entry")
     validated = attachment_validate(uploaded_file, name=name)
+    attachment = _attachment_store(locked, validated, entry=entry,
+                                   uploaded_by=actor if getattr(actor, "is_authenticated", False) else None)
+    locked.last_activity_at = _now()
+    _save(locked, [])
+    _audit(locked, "case.attachment_add", actor,
+           {"attachment": attachment.pk, "name": attachment.original_name, "type": attachment.content_type,
+            "size": attachment.size})
+    return attachment
+
+
+def _attachment_store(case: Case, validated: ValidatedFile, *, entry: TimelineEntry | None, uploaded_by: Any
+                      ) -> Attachment:
     attachment = Attachment(
-        case=locked, entry=entry, original_name=validated.original_name, content_type=validated.content_type,
-        size=validated.size, sha256=validated.sha256, uploaded_by=actor if getattr(actor, "is_authenticated", False)
-        else None,
+        case=case, entry=entry, original_name=validated.original_name, content_type=validated.content_type,
+        size=validated.size, sha256=validated.sha256, uploaded_by=uploaded_by,
     )
     attachment.file.save(validated.original_name, validated.content, save=False)
     storage_name = attachment.file.name or ""
@@ -1182,12 +1196,45 @@ def attachment_add(
     except Exception:
         attachment.file.storage.delete(storage_name)
         raise
+    return attachment
+
+
+@transaction.atomic
+def case_add_customer_files(
+    *, case: Case, files: Sequence[ValidatedFile], entry: TimelineEntry | None = None
+) -> list[Attachment]:
+    """Store files the customer sent, with their contact or a message, all or none (R1.5).
+
+    For channel adapters that have identified the customer (the intake creating the case, the
+    tracking token); staff attach files with `attachment_add`. The files must come from
+    `attachment_validate` (content-checked, size-limited, EXIF stripped), which callers run
+    before their transaction, so that decoding images holds no lock. A merged case's files go to
+    the case it was merged into.
+    """
+    if not files:
+        return []
+    locked = _locked(case)
+    if locked.merged_into_id is not None:
+        locked = _locked(locked.merged_into)  # type: ignore[arg-type]
+    if entry is not None and entry.case_id != locked.pk:
+        raise InvalidInputError(_("The message belongs to another case."), field="entry")
+    if Attachment.objects.filter(case=locked).count() + len(files) > ATTACHMENTS_PER_CASE:
+        raise InvalidStateError(_("The case already has the maximum number of attachments."))
+    stored: list[Attachment] = []
+    try:
+        for validated in files:
+            stored.append(_attachment_store(locked, validated, entry=entry, uploaded_by=None))
+    except Exception:
+        for attachment in stored:
+            attachment.file.storage.delete(attachment.file.name or "")
+        raise
     locked.last_activity_at = _now()
     _save(locked, [])
-    _audit(locked, "case.attachment_add", actor,
-           {"attachment": attachment.pk, "name": attachment.original_name, "type": attachment.content_type,
-            "size": attachment.size})
-    return attachment
+    _audit(locked, "case.attachment_add", None,
+           {"attachments": [{"attachment": a.pk, "name": a.original_name, "type": a.content_type, "size": a.size}
+                            for a in stored], "by_customer": True},
+           actor_label="customer")
+    return stored
 
 
 def attachment_open(*, user: Any, attachment_id: int) -> Attachment:

@@ -220,6 +220,9 @@ PORTAL_CONTACT_RATE_LIMIT = env.str("PORTAL_CONTACT_RATE_LIMIT", default="20/h")
 PORTAL_MESSAGE_RATE_LIMIT = env.str("PORTAL_MESSAGE_RATE_LIMIT", default="30/h")
 # The organisation whose form /contact/ shows when several are hosted (slug); empty: a choice.
 PORTAL_DEFAULT_ORGANIZATION = env.str("PORTAL_DEFAULT_ORGANIZATION", default="")
+# Files a resident may send with one contact or message (each also within ATTACHMENT_MAX_BYTES).
+CONTACT_FILES_MAX = env.int("CONTACT_FILES_MAX", default=5)
+CONTACT_FILES_MAX_TOTAL_BYTES = env.int("CONTACT_FILES_MAX_TOTAL_BYTES", default=30 * 1024 * 1024)
 
 # --- Open311 GeoReport v2 API (docs/open311.md) -------------------------------------------
 # Reads (GET) per client address; posts per client address (each key also has its own limit, set
