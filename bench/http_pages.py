@@ -227,34 +227,78 @@ def _children_of(parent: int) -> list[int]:
     return children
 
 
-def _cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU time of these processes so far (processes that ended meanwhile count 0)."""
-    total = 0
+def _cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU time of each of these processes so far (those that ended meanwhile are left out)."""
+    times = {}
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / CLOCK_TICKS
+        times[pid] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
+    return times
+
+
+def _tcp_ports_to(pids: list[int], server_port: int) -> set[int]:
+    """Local ports of these processes' TCP connections to `server_port` (from /proc/<pid>/fd and /proc/net/tcp)."""
+    inodes = set()
+    for pid in pids:
+        try:
+            links = [os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()]
+        except OSError:
+            continue
+        inodes.update(link[len("socket:["):-1] for link in links if link.startswith("socket:["))
+    ports = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote, inode = fields[1], fields[2], fields[9]
+        if inode in inodes and int(remote.split(":")[1], 16) == server_port:
+            ports.add(int(local.split(":")[1], 16))
+    return ports
+
+
+def _backends_serving(postmaster: int, client_ports: set[int]) -> list[int]:
+    """PostgreSQL's backends whose client is one of these ports (not autovacuum, checkpoints, other clients)."""
+    backends = []
+    for pid in _children_of(postmaster):
+        try:
+            title = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        found = re.search(r" 127\.0\.0\.1\((\d+)\)", title)
+        if found and int(found.group(1)) in client_ports:
+            backends.append(pid)
+    return backends
 
 
 class CpuMeter:
-    """CPU time spent by the server's worker processes, PostgreSQL's processes and wrk during a run.
+    """CPU time spent by the server's processes, PostgreSQL's client backends and wrk during a run.
 
     Latency on this shared machine mostly measures the queue for its two cores; CPU time per request
-    is what a page costs whatever the neighbours do, and gives the capacity on a quiet machine.
+    is what a page costs whatever the neighbours do, and gives the capacity on a quiet machine. Only
+    processes alive at the end of a run count (the server's workers and their connection pools'
+    backends live for the whole run); PostgreSQL's background work (autovacuum, checkpoints) and
+    other clients of the database do not.
     """
 
-    def __init__(self, server_pid: int | None, postmaster_pid: int | None) -> None:
+    def __init__(self, server_pid: int | None, postmaster_pid: int | None, postgres_port: int = 54330) -> None:
         self.server_pid = server_pid
         self.postmaster_pid = postmaster_pid
+        self.postgres_port = postgres_port
 
-    def sample(self) -> dict[str, float]:
-        app = _cpu_seconds([*_children_of(self.server_pid), self.server_pid]) if self.server_pid else 0.0
-        db = _cpu_seconds(_children_of(self.postmaster_pid)) if self.postmaster_pid else 0.0
+    def sample(self) -> dict[str, dict[int, float]]:
+        server = [*_children_of(self.server_pid), self.server_pid] if self.server_pid else []
+        app = _cpu_seconds(server)
+        db: dict[int, float] = {}
+        if self.postmaster_pid and server:
+            # Only the backends of this server's connections: another benchmark may share the database.
+            db = _cpu_seconds(_backends_serving(self.postmaster_pid, _tcp_ports_to(server, self.postgres_port)))
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-        return {"app": app, "db": db, "load_tool": usage.ru_utime + usage.ru_stime}
+        return {"app": app, "db": db, "load_tool": {0: usage.ru_utime + usage.ru_stime}}
+
+    @staticmethod
+    def spent(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]) -> dict[str, float]:
+        return {key: sum(t - before[key].get(pid, 0.0) for pid, t in after[key].items()) for key in after}
 
 
 def wrk(scenario: dict[str, Any], base: str, concurrency: int, duration: int, result: Path, *,
@@ -269,10 +313,8 @@ def wrk(scenario: dict[str, Any], base: str, concurrency: int, duration: int, re
     subprocess.run(command, env=env, check=True, capture_output=True, text=True)
     figures = json.loads(result.read_text())
     if meter and cpu_before and figures["requests"]:
-        cpu_after = meter.sample()
-        figures["cpu_ms_per_request"] = {
-            key: (cpu_after[key] - cpu_before[key]) * 1000 / figures["requests"] for key in cpu_after
-        }
+        spent = CpuMeter.spent(cpu_before, meter.sample())
+        figures["cpu_ms_per_request"] = {key: seconds * 1000 / figures["requests"] for key, seconds in spent.items()}
     figures.update({"scenario": scenario["key"], "concurrency": concurrency, "threads": threads,
                     "duration_s": duration, "load_before": load_before, "load_after": os.getloadavg(),
                     "command": " ".join(command)})

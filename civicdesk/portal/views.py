@@ -1,32 +1,36 @@
-"""Residents' pages: the contact form, its receipt and the private tracking page (R1.1, R1.5).
+"""Residents' pages: the topics, the contact form with its map, the receipt and the private tracking
+page (R1.1–R1.5, R10.8).
 
-Thin: parse the form, call `intake.case_intake` or the case service, render. The full portal
-(topics in residents' words, map, public list, embedding) is the portal issue; this is the path
-every resident's contact takes today.
+Thin: parse the form, call `intake.case_intake` or the case service, render. The form's map reads
+two small JSON endpoints (contacts nearby, the address list); every page works without JavaScript.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
+from django.utils import formats, timezone
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
-from civicdesk.cases import services as case_services
 from civicdesk.cases.models import Channel, Status
-from civicdesk.core.errors import ApplicationError
+from civicdesk.core.errors import ApplicationError, NotFoundError
 from civicdesk.core.request_context import client_ip_from_meta
-from civicdesk.intake.services import case_intake
+from civicdesk.intake import selectors as intake_selectors
+from civicdesk.intake.models import CASE_KIND_OF, Topic
+from civicdesk.intake.services import case_intake, customer_message_intake, form_answers_build
 from civicdesk.organizations.models import Organization
 from civicdesk.portal import selectors
-from civicdesk.portal.forms import ContactForm, CustomerMessageForm
+from civicdesk.portal.forms import ContactForm, CustomerMessageForm, SearchForm
 
 
 def _client_address(group: str, request: HttpRequest) -> str:
@@ -59,54 +63,181 @@ STATUS_FOR_CUSTOMER = {
 }
 
 
-@require_http_methods(["GET"])
-def contact_start(request: HttpRequest) -> HttpResponse:
-    """The contact form of the only (or the configured) organisation, else a choice of organisations."""
-    organizations = list(selectors.organizations_taking_contacts()[:50])
+def _default_organization(organizations: list[Organization]) -> Organization | None:
     configured = next((o for o in organizations if o.slug == settings.PORTAL_DEFAULT_ORGANIZATION), None)
     if configured is None and len(organizations) == 1:
         configured = organizations[0]
+    return configured
+
+
+@require_http_methods(["GET"])
+def contact_start(request: HttpRequest) -> HttpResponse:
+    """The topics of the only (or the configured) organisation, else a choice of organisations."""
+    organizations = list(selectors.organizations_taking_contacts()[:50])
+    configured = _default_organization(organizations)
     if configured is not None:
-        return _contact_page(request, configured, ContactForm(organization=configured))
+        return _topic_list_page(request, configured)
     return render(request, "portal/choose_organization.html", {"organizations": organizations})
+
+
+@require_http_methods(["GET"])
+def contact(request: HttpRequest, organization_slug: str) -> HttpResponse:
+    """The organisation's topics in residents' words, searchable without JavaScript (`?q=`) (R1.1).
+
+    `?topic=<identifier>` goes straight to that topic's form (links and embeds from other sites).
+    """
+    organization = selectors.organization_for_contact(slug=organization_slug)
+    topic_slug = request.GET.get("topic", "")
+    if topic_slug:
+        topic = intake_selectors.topic_for_form(organization=organization, slug=topic_slug[:63])
+        return redirect("portal:contact_topic", organization.slug, topic.slug)
+    return _topic_list_page(request, organization)
+
+
+def _topic_list_page(request: HttpRequest, organization: Organization) -> HttpResponse:
+    search = SearchForm(request.GET or None)
+    query = search.cleaned_data["q"] if search.is_valid() else ""
+    topics = intake_selectors.topics_for_form(organization=organization)
+    matching = {topic.pk for topic in intake_selectors.topics_matching(topics, query)}
+    rows = [{"topic": topic, "search_text": intake_selectors.topic_search_text(topic), "shown": topic.pk in matching}
+            for topic in topics]
+    return render(request, "portal/contact_topics.html", {
+        "organization": organization, "search": search, "query": query, "rows": rows,
+        "shown_count": len(matching), "form_settings": intake_selectors.form_settings(organization=organization),
+    })
 
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key=_client_address, rate=_contact_rate, method="POST", block=True, group="civicdesk.portal.contact")
-def contact(request: HttpRequest, organization_slug: str) -> HttpResponse:
+def contact_topic(request: HttpRequest, organization_slug: str, topic_slug: str) -> HttpResponse:
+    """The form for one topic (R1.3), or where to go instead when the matter is handled elsewhere (R10.8)."""
     organization = selectors.organization_for_contact(slug=organization_slug)
+    topic = intake_selectors.topic_for_form(organization=organization, slug=topic_slug)
+    if topic.is_redirect:
+        return render(request, "portal/contact_redirect.html", {"organization": organization, "topic": topic})
+    return _contact_form(request, organization, topic)
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimit(key=_client_address, rate=_contact_rate, method="POST", block=True, group="civicdesk.portal.contact")
+def contact_other(request: HttpRequest, organization_slug: str) -> HttpResponse:
+    """The general form for a matter that fits no topic; customer service routes it (R4.4)."""
+    organization = selectors.organization_for_contact(slug=organization_slug)
+    return _contact_form(request, organization, None)
+
+
+def _contact_form(request: HttpRequest, organization: Organization, topic: Topic | None) -> HttpResponse:
+    case_types = intake_selectors.case_types_for_form(organization=organization, topic=topic)
+    if not case_types:
+        raise NotFoundError()
+    options: dict[str, Any] = {
+        "organization": organization, "topic": topic, "case_types": case_types,
+        "questions": intake_selectors.topic_questions(topic=topic),
+        "form_settings": intake_selectors.form_settings(organization=organization),
+    }
     if request.method != "POST":
-        return _contact_page(request, organization, ContactForm(organization=organization))
-    form = ContactForm(request.POST, organization=organization)
+        return _contact_page(request, ContactForm(**options))
+    form = ContactForm(request.POST, request.FILES, **options)
     if not form.is_valid():
-        return _contact_page(request, organization, form, status=400)
+        return _contact_page(request, form, status=400)
     data = form.cleaned_data
+    point = data.get("point") or (None, None)
     tracking = request.build_absolute_uri(reverse("portal:track", args=["TOKEN"])).replace("TOKEN", "{token}")
     try:
         case = case_intake(
-            organization=organization, channel=Channel.WEB_FORM, case_type=data["case_type"],
-            description=data["description"], categories=[data["category"]], language=request.LANGUAGE_CODE,
-            address=data["address"], customer_name=data["name"], customer_email=data["email"],
-            customer_phone=data["phone"], answer_requested=data["answer_requested"],
-            consent_text=form.consent_text, consent_method="web_form", tracking_url_template=tracking,
+            organization=organization, channel=Channel.WEB_FORM, case_type=form.case_type,
+            feedback_subtype=CASE_KIND_OF[data["kind"]][1], description=data["description"],
+            categories=[topic.category] if topic is not None and topic.category is not None else [],
+            language=request.LANGUAGE_CODE, lat=point[0], lon=point[1], address=data.get("address", ""),
+            customer_name=data["name"], customer_email=data["email"], customer_phone=data["phone"],
+            answer_requested=data["answer_requested"], consent_text=form.consent_text, consent_method="web_form",
+            tracking_url_template=tracking, attachments=data.get("files") or [],
+            form_answers=form_answers_build(topic=topic, answers=form.answers()), require_inside_areas=True,
         )
     except ApplicationError as exc:
         form.add_error(_field_of(exc, form), str(exc.message))
-        return _contact_page(request, organization, form, status=exc.status_code)
+        return _contact_page(request, form, status=exc.status_code)
     return redirect("portal:received", token=case.tracking_token)
 
 
-def _field_of(exc: ApplicationError, form: ContactForm) -> str | None:
-    renamed = {"customer_email": "email", "customer_phone": "phone", "customer_name": "name"}
+def _field_of(exc: ApplicationError, form: Any) -> str | None:
+    renamed = {"customer_email": "email", "customer_phone": "phone", "customer_name": "name", "location": "address",
+               "title": "description", "body": "message", "case_type": "kind", "feedback_subtype": "kind",
+               "file": "files"}
     field = renamed.get(exc.field or "", exc.field)
     return field if field in form.fields else None
 
 
-def _contact_page(request: HttpRequest, organization: Organization, form: ContactForm, status: int = 200
-                  ) -> HttpResponse:
-    action = reverse("portal:contact", args=[organization.slug])
-    return render(request, "portal/contact.html", {"organization": organization, "form": form, "action": action},
-                  status=status)
+def _contact_page(request: HttpRequest, form: ContactForm, status: int = 200) -> HttpResponse:
+    organization, topic = form.organization, form.topic
+    if topic is not None:
+        action = reverse("portal:contact_topic", args=[organization.slug, topic.slug])
+    else:
+        action = reverse("portal:contact_other", args=[organization.slug])
+    nearby_url = ""
+    if topic is not None and topic.category_id is not None and form.shows_map:
+        nearby_url = reverse("portal:contact_nearby", args=[organization.slug]) + "?" + urlencode({"topic": topic.slug})
+    return render(request, "portal/contact.html", {
+        "organization": organization, "topic": topic, "form": form, "action": action,
+        "topics_url": reverse("portal:contact", args=[organization.slug]), "nearby_url": nearby_url,
+        "addresses_url": reverse("portal:contact_addresses", args=[organization.slug]),
+        "map_tile_url": settings.MAP_TILE_URL, "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+        "map_centre": intake_selectors.map_centre(organization=organization),
+    }, status=status)
+
+
+NEARBY_STATUS_TEXT: dict[str, Any] = {
+    Status.NEW: gettext_lazy("Received"),
+    Status.OPEN: gettext_lazy("Being handled"),
+    Status.WAITING: gettext_lazy("Being handled"),
+    Status.CLOSED: gettext_lazy("Handled"),
+}
+
+
+def _public_case_url(reference: str, organization: Organization) -> str:
+    """The published contact's public page, if the portal has one (the public list's `portal:public_case`)."""
+    try:
+        return reverse("portal:public_case", args=[reference]) + "?" + urlencode({"org": organization.slug})
+    except NoReverseMatch:
+        return ""
+
+
+@require_http_methods(["GET"])
+def contact_nearby(request: HttpRequest, organization_slug: str) -> HttpResponse:
+    """JSON for the form's map: the topic's published and still-open contacts near a point (R1.2).
+
+    Unpublished ones only as status, date and a point rounded to about 110 m; no text, no number.
+    Bad coordinates get the translated 400 of `ApplicationErrorMiddleware`.
+    """
+    organization = selectors.organization_for_contact(slug=organization_slug)
+    topic = intake_selectors.topic_for_form(organization=organization, slug=request.GET.get("topic", "")[:63])
+    lat, lon = intake_selectors.parse_point(request.GET.get("lat"), request.GET.get("lon"))
+    contacts = []
+    for row in intake_selectors.contacts_nearby(organization=organization, topic=topic, lat=lat, lon=lon):
+        item: dict[str, Any] = {
+            "published": row.published, "lat": row.lat, "lon": row.lon,
+            "status": str(NEARBY_STATUS_TEXT.get(row.status, "")),
+            "date": formats.date_format(timezone.localtime(row.created_at), "SHORT_DATE_FORMAT"),
+        }
+        if row.published:
+            item.update({"title": row.title, "url": _public_case_url(row.reference, organization)})
+        contacts.append(item)
+    response = JsonResponse({
+        "topic": str(topic.name), "category": str(topic.category) if topic.category else "",
+        "radius_m": intake_selectors.NEARBY_RADIUS_M, "contacts": contacts,
+    })
+    patch_cache_control(response, public=True, max_age=60)
+    return response
+
+
+@require_http_methods(["GET"])
+def contact_addresses(request: HttpRequest, organization_slug: str) -> HttpResponse:
+    """JSON for the address search: addresses of the organisation's own list starting with `q`."""
+    organization = selectors.organization_for_contact(slug=organization_slug)
+    found = intake_selectors.addresses_matching(organization=organization, query=request.GET.get("q", ""))
+    response = JsonResponse({"addresses": [{"label": a.label, "lat": a.lat, "lon": a.lon} for a in found]})
+    patch_cache_control(response, public=True, max_age=300)
+    return response
 
 
 @require_http_methods(["GET"])
@@ -124,17 +255,17 @@ def received(request: HttpRequest, token: str) -> HttpResponse:
 def track(request: HttpRequest, token: str) -> HttpResponse:
     """The customer's view of their case: status in plain words, the answers, a reply form."""
     case = selectors.case_for_tracking(token=token)
-    form = CustomerMessageForm(request.POST or None)
+    form = CustomerMessageForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
-                case_services.case_record_customer_message(
-                    case=case, body=form.cleaned_data["message"], sender_label=case.customer_name,
-                    channel=Channel.WEB_FORM,
+                customer_message_intake(
+                    case=case, body=form.cleaned_data["message"], attachments=form.cleaned_data["files"],
+                    sender_label=case.customer_name, channel=Channel.WEB_FORM,
                 )
             except ApplicationError as exc:
-                form.add_error("message", str(exc.message))
+                form.add_error(_field_of(exc, form) or "message", str(exc.message))
                 status = exc.status_code
             else:
                 messages.success(request, _("Thank you. Your message was added to the case."))
@@ -146,10 +277,14 @@ def track(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _tracking_context(case: Any, form: CustomerMessageForm) -> dict[str, Any]:
+    answers = case.form_answers if isinstance(case.form_answers, dict) else {}
     return {
         "case": case,
         "status_text": STATUS_FOR_CUSTOMER.get(case.status, ""),
         "entries": selectors.case_customer_timeline(case=case),
         "form": form,
         "asked_for_reply": case.status == Status.WAITING,
+        "topic_name": intake_selectors.topic_name_for_case(case=case),
+        "answers": [a for a in answers.get("answers", []) if isinstance(a, dict)],
+        "customer_files": intake_selectors.customer_files_of(case=case),
     }

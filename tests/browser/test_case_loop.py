@@ -24,7 +24,7 @@ from civicdesk.cases.models import Case, CaseCategory, CommentRequest, CommentRe
 from civicdesk.cases.models import TimelineEntry as Entry
 from tests.browser.checks import axe_check, reflow_check
 from tests.browser.conftest import Workspace, submit
-from tests.factories import City
+from tests.factories import City, add_topic
 
 pytestmark = pytest.mark.browser
 
@@ -61,14 +61,17 @@ def _flash(page: Any) -> str:
 
 
 def _resident_sends_a_contact(site: Workspace) -> tuple[Any, str, str]:
-    """The resident's contact, about a pothole but filed under parks; the receipt's reference and link."""
-    city = site.city
+    """The resident's contact, about a pothole but filed under parks; the receipt's reference and link.
+
+    The test must have added the parks topic (`_park_topic`) before the browser started.
+    """
     resident = site.new_page()
     resident.goto(site.url("/contact/"))
+    _check(resident, "contact topics", must_see=("main .topic-list a",))
+    submit(resident, resident.get_by_role("link", name="Parks and benches"))
     _check(resident, "contact form", must_see=("main form button[type=submit]",))
     form = resident.locator("form.contact-form")
-    form.locator("select[name=category]").select_option(str(city.category_parks.pk))
-    form.locator("select[name=case_type]").select_option(str(city.types["fault_report"].pk))
+    form.get_by_role("radio", name="Fault report").check()
     form.locator("textarea[name=description]").fill(POTHOLE)
     form.locator("input[name=address]").fill("Mannerheimintie 50")
     form.locator("input[name=name]").fill("Maija Meikäläinen")
@@ -218,7 +221,13 @@ def _expert_publishes(expert: Any, reference: str) -> None:
     assert case.status == Status.OPEN
 
 
+def _park_topic(city: City) -> None:
+    add_topic(city, "parks", name="Puistot ja penkit", name_en="Parks and benches", category=city.category_parks,
+              kinds=["fault_report", "complaint"], location="optional")
+
+
 def test_resident_to_publication_through_the_browser(workspace: Workspace) -> None:
+    _park_topic(workspace.city)
     resident, reference, tracking = _resident_sends_a_contact(workspace)
     _advisor_corrects_and_forwards(workspace, reference)
     expert = _expert_asks_for_a_comment(workspace, reference)

@@ -14,6 +14,7 @@ from django.utils import translation
 from civicdesk.cases import services
 from civicdesk.cases.models import Case, Channel, EntryKind, Status, TimelineEntry
 from civicdesk.intake.services import case_intake, title_from_text
+from tests.factories import add_topic
 
 pytestmark = pytest.mark.django_db
 
@@ -23,10 +24,19 @@ def _fresh_rate_limits():
     cache.clear()
 
 
+@pytest.fixture
+def topic(city):
+    return add_topic(city, "bench", name="Puiston penkki", category=city.category_parks,
+                     kinds=["complaint", "thanks"], location="optional")
+
+
+def _url(city, slug="bench"):
+    return reverse("portal:contact_topic", args=[city.org.slug, slug])
+
+
 def _form(city, **overrides):
     data = {
-        "category": city.category_parks.pk,
-        "case_type": city.types["feedback"].pk,
+        "kind": "complaint",
         "description": "Puiston penkki on rikki.\nSe on ollut rikki jo viikon.",
         "address": "Esplanadi 1",
         "name": "Maija Meikäläinen",
@@ -39,13 +49,13 @@ def _form(city, **overrides):
     return data
 
 
-def test_only_organisation_form_is_shown_at_contact(client, city):
+def test_only_organisation_topics_are_shown_at_contact(client, city, topic):
     with translation.override("en"):
         response = client.get(reverse("portal:contact"))
     assert response.status_code == 200
     body = response.content.decode()
-    assert 'name="description"' in body
-    assert str(city.category_parks) in body
+    assert _url(city) in body
+    assert "Puiston penkki" in body
 
 
 def test_several_organisations_get_a_choice(client, city, other_city):
@@ -56,11 +66,15 @@ def test_several_organisations_get_a_choice(client, city, other_city):
     assert reverse("portal:contact", args=[other_city.org.slug]) in body
 
 
-def test_submitting_creates_a_case_sends_a_receipt_and_tracks_it(client, city, django_capture_on_commit_callbacks):
+def test_submitting_creates_a_case_sends_a_receipt_and_tracks_it(client, city, topic,
+                                                                 django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("portal:contact", args=[city.org.slug]), _form(city))
+        response = client.post(_url(city), _form(city))
     assert response.status_code == 302
     case = Case.objects.get()
+    assert case.case_type == city.types["feedback"]
+    assert case.feedback_subtype == "complaint"
+    assert case.form_answers["topic"]["slug"] == "bench"
     assert case.channel == Channel.WEB_FORM
     assert case.title == "Puiston penkki on rikki."
     assert case.owner_group == city.parks
@@ -124,16 +138,16 @@ def test_unknown_or_malformed_tokens_are_404(client, city):
         ({"description": ""}, "description"),
         ({"description": "x" * 5001}, "description"),
         ({"consent": ""}, "consent"),
-        ({"category": "999999"}, "category"),
-        ({"case_type": "abc"}, "case_type"),
+        ({"kind": "question"}, "kind"),  # not offered by the topic
+        ({"kind": "abc"}, "kind"),
         ({"email": "not-an-email"}, "email"),
         ({"email": "", "phone": ""}, "email"),  # answer wanted without contact details
         ({"phone": "12"}, "phone"),
     ],
 )
-def test_bad_input_is_a_translated_400_and_keeps_what_was_typed(client, city, overrides, field):
+def test_bad_input_is_a_translated_400_and_keeps_what_was_typed(client, city, topic, overrides, field):
     with translation.override("en"):
-        response = client.post(reverse("portal:contact", args=[city.org.slug]), _form(city, **overrides))
+        response = client.post(_url(city), _form(city, **overrides))
     assert response.status_code == 400
     body = response.content.decode()
     assert 'role="alert"' in body
@@ -141,16 +155,15 @@ def test_bad_input_is_a_translated_400_and_keeps_what_was_typed(client, city, ov
     assert Case.objects.count() == 0
 
 
-def test_category_of_another_organisation_is_refused(client, city, other_city):
-    response = client.post(reverse("portal:contact", args=[city.org.slug]),
-                           _form(city, category=other_city.category_parks.pk))
-    assert response.status_code == 400
+def test_topic_of_another_organisation_is_not_found(client, city, other_city):
+    add_topic(other_city, "bench", name="Penkki", category=other_city.category_parks, kinds=["complaint"])
+    response = client.post(_url(city), _form(city))
+    assert response.status_code == 404
     assert Case.objects.count() == 0
 
 
-def test_script_in_text_is_stored_as_text_and_escaped(client, city):
-    client.post(reverse("portal:contact", args=[city.org.slug]),
-                _form(city, description="<script>alert(1)</script> penkki"))
+def test_script_in_text_is_stored_as_text_and_escaped(client, city, topic):
+    client.post(_url(city), _form(city, description="<script>alert(1)</script> penkki"))
     case = Case.objects.get()
     assert case.description == "<script>alert(1)</script> penkki"
     body = client.get(reverse("portal:track", args=[case.tracking_token])).content.decode()
@@ -168,8 +181,8 @@ def test_empty_and_oversized_replies_are_refused(client, city):
 
 
 @override_settings(PORTAL_CONTACT_RATE_LIMIT="2/h")
-def test_contact_form_is_rate_limited(client, city):
-    url = reverse("portal:contact", args=[city.org.slug])
+def test_contact_form_is_rate_limited(client, city, topic):
+    url = _url(city)
     assert client.post(url, _form(city)).status_code == 302
     assert client.post(url, _form(city)).status_code == 302
     response = client.post(url, _form(city))
