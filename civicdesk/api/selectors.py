@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,9 @@ from civicdesk.cases.selectors import REFERENCE_RE
 from civicdesk.organizations.models import Organization, ServiceGroup
 
 EARTH_RADIUS_M = 6_371_000.0
+# An organisation's categories and case types change rarely; each web process keeps them this long
+# instead of reading them on every request (two queries of about ten a POST makes).
+CONFIGURATION_SECONDS = 30.0
 # Kinds a posting application may choose, in the order used when it chooses none.
 POSTABLE_KINDS = (CaseKind.SERVICE_REQUEST, CaseKind.FAULT_REPORT, CaseKind.FEEDBACK, CaseKind.QUESTION)
 LIST_FIELDS = (
@@ -56,7 +60,15 @@ class CategoryIndex:
 
     @classmethod
     def load(cls, organization: Organization | int) -> CategoryIndex:
-        return cls({c.pk: c for c in Category.objects.filter(organization=organization)})
+        """The organisation's categories, read at most every CONFIGURATION_SECONDS per process."""
+        organization_id = organization if isinstance(organization, int) else organization.pk
+        key = ("categories", organization_id)
+        cached = _configuration.get(key)
+        if cached is None or time.monotonic() - cached[0] > CONFIGURATION_SECONDS:
+            categories = Category.objects.filter(organization_id=organization_id)
+            cached = (time.monotonic(), cls({c.pk: c for c in categories}))
+            _configuration[key] = cached
+        return cached[1]
 
     def service_of(self, category_id: int | None) -> Category | None:
         """The category, or its nearest ancestor, that is an active Open311 service."""
@@ -88,11 +100,24 @@ class CategoryIndex:
 
 
 def postable_case_types(organization: Organization) -> list[CaseType]:
-    """The case types an application may post as (1 query): active, for residents, not special."""
-    types = CaseType.objects.filter(organization=organization, is_active=True, kind__in=POSTABLE_KINDS).filter(
-        special_data_groups__isnull=True
-    )
-    return sorted(types, key=lambda t: (POSTABLE_KINDS.index(t.kind), t.name))
+    """The case types an application may post as: active, for residents, not special (cached like categories)."""
+    key = ("case_types", organization.pk)
+    cached = _configuration.get(key)
+    if cached is None or time.monotonic() - cached[0] > CONFIGURATION_SECONDS:
+        types = CaseType.objects.filter(organization=organization, is_active=True, kind__in=POSTABLE_KINDS).filter(
+            special_data_groups__isnull=True
+        )
+        cached = (time.monotonic(), sorted(types, key=lambda t: (POSTABLE_KINDS.index(t.kind), t.name)))
+        _configuration[key] = cached
+    return cached[1]
+
+
+_configuration: dict[tuple[str, int], tuple[float, Any]] = {}
+
+
+def configuration_forget() -> None:
+    """Drop the cached categories and case types (tests; a changed configuration shows within 30 s anyway)."""
+    _configuration.clear()
 
 
 @dataclass
@@ -164,7 +189,10 @@ def _filtered(cases: QuerySet[Case], filters: RequestFilters, category_ids: list
 
 
 def service_requests(*, organization: Organization, filters: RequestFilters) -> list[ServiceRequestRow]:
-    """One page of the organisation's published requests, newest first (4 queries, 5 with service_code).
+    """One page of the organisation's published requests, newest first.
+
+    3 queries (the page, its primary categories, the owner groups' names), plus 1 when this
+    process has not read the organisation's categories in the last CONFIGURATION_SECONDS.
 
     With `service_request_id` the other filters are ignored, as the spec says, and each listed
     reference is answered as a single request would be (unpublished ones with status and dates).
@@ -184,7 +212,10 @@ def service_requests(*, organization: Organization, filters: RequestFilters) -> 
         category_ids = []
     cases = _filtered(_published(organization), filters, category_ids)
     offset = (filters.page - 1) * filters.page_size
-    page = list(cases.only(*LIST_FIELDS).order_by("-created_at", "-id")[offset: offset + filters.page_size])
+    # A deferred join in one statement: the page's ids come from the index alone where an index
+    # covers the filters (docs/benchmarks.md, Open311), then only those rows are read.
+    ids = cases.order_by("-created_at", "-id").values("pk")[offset: offset + filters.page_size]
+    page = list(Case.objects.filter(pk__in=ids).only(*LIST_FIELDS).order_by("-created_at", "-id"))
     return _rows(page)
 
 
@@ -194,7 +225,7 @@ def _reference(value: str) -> str | None:
 
 
 def service_request(*, organization: Organization, service_request_id: str) -> ServiceRequestRow:
-    """The request with this reference; unpublished ones are reduced to status and dates (4 queries)."""
+    """The request with this reference; unpublished ones are reduced to status and dates (3–4 queries)."""
     reference = _reference(service_request_id)
     case = (
         Case.objects.filter(organization=organization, reference=reference, contains_special_categories=False)

@@ -15,6 +15,7 @@ from PIL import Image
 
 from civicdesk.accounts.api_keys import api_client_create
 from civicdesk.accounts.models import ApiClient
+from civicdesk.api.selectors import configuration_forget
 from civicdesk.cases import services as case_services
 from civicdesk.cases.models import Case
 from tests.factories import City
@@ -24,8 +25,10 @@ BASE = "/open311/v2"
 
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits() -> None:
-    # Rate-limit counters live in the cache, which tests in one process share.
+    # Rate-limit counters live in the cache, which tests in one process share; so does the
+    # per-process copy of each organisation's categories and case types.
     cache.clear()
+    configuration_forget()
 
 
 @dataclass
