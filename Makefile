@@ -11,6 +11,7 @@ VENV_STAMP := $(VENV)/.civicdesk-installed
 NODE_STAMP := node_modules/.civicdesk-installed
 HTMX := static/vendor/htmx.min.js
 LEAFLET := static/vendor/leaflet/leaflet.js
+MARKERCLUSTER := static/vendor/leaflet.markercluster/leaflet.markercluster.js
 
 # Settings for the commands that run the site; tests always use config.settings.test
 # (pytest-django would otherwise prefer DJANGO_SETTINGS_MODULE from the environment).
@@ -21,7 +22,7 @@ PYTEST_ARGS ?=
 # Tests run on every core; loadscope keeps a module's shared fixtures on one worker. XDIST= runs serially.
 XDIST ?= -n auto --dist loadscope
 
-.PHONY: help venv assets migrate demo demo-reset run test test-browser lint check format messages services-start \
+.PHONY: help venv assets migrate demo demo-reset run test test-browser lint check check-static format messages services-start \
 	services-stop clean distclean
 
 help: ## List the targets
@@ -35,7 +36,7 @@ $(VENV_STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $@
 
-assets: $(HTMX) $(LEAFLET) ## Install the front-end packages and copy htmx and Leaflet into static/vendor/
+assets: $(HTMX) $(LEAFLET) $(MARKERCLUSTER) ## Install the front-end packages and copy htmx, Leaflet and its cluster plugin into static/vendor/
 
 $(NODE_STAMP): package.json $(wildcard package-lock.json)
 	@if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
@@ -47,7 +48,15 @@ $(HTMX): $(NODE_STAMP)
 
 $(LEAFLET): $(NODE_STAMP)
 	@mkdir -p $(dir $@)
-	cp -r node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css node_modules/leaflet/dist/images $(dir $@)
+	cp -r node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.js.map node_modules/leaflet/dist/leaflet.css \
+		node_modules/leaflet/dist/images $(dir $@)
+
+$(MARKERCLUSTER): $(NODE_STAMP)
+	@mkdir -p $(dir $@)
+	cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js \
+		node_modules/leaflet.markercluster/dist/leaflet.markercluster.js.map \
+		node_modules/leaflet.markercluster/dist/MarkerCluster.css \
+		node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css $(dir $@)
 
 migrate: venv ## Apply database migrations
 	@mkdir -p var
@@ -80,6 +89,13 @@ lint: venv ## ruff and mypy, exactly as CI runs them
 check: venv ## Django's system checks and a check that no migration is missing
 	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(BIN)/python manage.py check --fail-level WARNING
 	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(BIN)/python manage.py makemigrations --check --dry-run
+
+# Production's manifest storage refuses a file that names a missing one (e.g. a .js without its
+# .map): collect everything once into a throwaway folder, as a deployment would.
+check-static: venv assets ## Run collectstatic with the production storage into a temporary folder
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=check-static-only REDIS_URL=redis://127.0.0.1:1/0 \
+	STATIC_ROOT="$$tmp" $(BIN)/python manage.py collectstatic --noinput -v 0 && echo "collectstatic with production storage: ok"
 
 format: venv ## Format the code and apply ruff's safe fixes
 	$(BIN)/ruff format .
