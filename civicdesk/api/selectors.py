@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, FloatField, QuerySet
+from django.db.models import F, FloatField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 from django.utils.translation import gettext as _
 
@@ -128,23 +128,36 @@ class ServiceRequestRow:
     agency: str
 
 
+def _service_groups(organization_id: int) -> dict[int, ServiceGroup]:
+    """The organisation's service groups (their names are the agencies), cached like the categories."""
+    key = ("groups", organization_id)
+    cached = _configuration.get(key)
+    if cached is None or time.monotonic() - cached[0] > CONFIGURATION_SECONDS:
+        cached = (time.monotonic(), {g.pk: g for g in ServiceGroup.objects.filter(organization_id=organization_id)})
+        _configuration[key] = cached
+    return cached[1]
+
+
+def _listed(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """The columns a request shows, and its primary category in the same statement."""
+    primary = CaseCategory.objects.filter(case_id=OuterRef("pk"), is_primary=True).values("category_id")[:1]
+    return cases.only(*LIST_FIELDS).annotate(primary_category_id=Subquery(primary))
+
+
 def _rows(cases: list[Case]) -> list[ServiceRequestRow]:
-    """Rows with their service and owner group's name: 3 queries (categories, primaries, groups)."""
+    """Rows with their service and owner group's name (no query while the configuration is cached)."""
     if not cases:
         return []
     index = CategoryIndex.load(cases[0].organization_id)
-    primary = dict(
-        CaseCategory.objects.filter(case_id__in=[c.pk for c in cases], is_primary=True).values_list(
-            "case_id", "category_id"
-        )
-    )
-    # Not select_related: the translated name of a related row cannot be loaded with only().
-    groups = {g.pk: g.name for g in ServiceGroup.objects.filter(pk__in={c.owner_group_id for c in cases})}
-    return [
-        ServiceRequestRow(case=c, service=index.service_of(primary.get(c.pk)), is_public=c.is_published,
-                          agency=groups.get(c.owner_group_id, ""))
-        for c in cases
-    ]
+    groups = _service_groups(cases[0].organization_id)
+    rows = []
+    for case in cases:
+        group = groups.get(case.owner_group_id)
+        rows.append(ServiceRequestRow(
+            case=case, service=index.service_of(case.primary_category_id),  # type: ignore[attr-defined]
+            is_public=case.is_published, agency=group.name if group else "",
+        ))
+    return rows
 
 
 def _published(organization: Organization) -> QuerySet[Case]:
@@ -191,19 +204,18 @@ def _filtered(cases: QuerySet[Case], filters: RequestFilters, category_ids: list
 def service_requests(*, organization: Organization, filters: RequestFilters) -> list[ServiceRequestRow]:
     """One page of the organisation's published requests, newest first.
 
-    3 queries (the page, its primary categories, the owner groups' names), plus 1 when this
-    process has not read the organisation's categories in the last CONFIGURATION_SECONDS.
+    1 query (the page, with each row's primary category), plus 1 each for the organisation's
+    categories and service groups when this process has not read them in CONFIGURATION_SECONDS.
 
     With `service_request_id` the other filters are ignored, as the spec says, and each listed
     reference is answered as a single request would be (unpublished ones with status and dates).
     """
     if filters.service_request_ids:
         references = [r for r in (_reference(i) for i in filters.service_request_ids) if r]
-        found = list(
+        found = list(_listed(
             Case.objects.filter(organization=organization, reference__in=references,
                                 contains_special_categories=False)
-            .only(*LIST_FIELDS).order_by("-created_at", "-id")
-        )
+        ).order_by("-created_at", "-id"))
         return _rows(found)
     if filters.service_codes:
         codes_index = CategoryIndex.load(organization)
@@ -215,7 +227,7 @@ def service_requests(*, organization: Organization, filters: RequestFilters) -> 
     # A deferred join in one statement: the page's ids come from the index alone where an index
     # covers the filters (docs/benchmarks.md, Open311), then only those rows are read.
     ids = cases.order_by("-created_at", "-id").values("pk")[offset: offset + filters.page_size]
-    page = list(Case.objects.filter(pk__in=ids).only(*LIST_FIELDS).order_by("-created_at", "-id"))
+    page = list(_listed(Case.objects.filter(pk__in=ids)).order_by("-created_at", "-id"))
     return _rows(page)
 
 
@@ -225,11 +237,11 @@ def _reference(value: str) -> str | None:
 
 
 def service_request(*, organization: Organization, service_request_id: str) -> ServiceRequestRow:
-    """The request with this reference; unpublished ones are reduced to status and dates (3–4 queries)."""
+    """The request with this reference; unpublished ones are reduced to status and dates (1–3 queries)."""
     reference = _reference(service_request_id)
     case = (
-        Case.objects.filter(organization=organization, reference=reference, contains_special_categories=False)
-        .only(*LIST_FIELDS).first()
+        _listed(Case.objects.filter(organization=organization, reference=reference, contains_special_categories=False))
+        .order_by("pk").first()
         if reference else None
     )
     if case is None:
