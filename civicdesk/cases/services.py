@@ -235,12 +235,16 @@ def _announce(case: Case, event: str, *, extra_groups: Sequence[int] = ()) -> No
     publish_after_commit(groups=groups, event=event, payload=payload)
 
 
-def case_refresh_search_vector(*, case_id: int) -> None:
-    """Recompute the full-text vector (PostgreSQL only): stemmed in the case's language plus exact words."""
+def case_refresh_search_vector(*, case_id: int, language: str | None = None) -> None:
+    """Recompute the full-text vector (PostgreSQL only): stemmed in the case's language plus exact words.
+
+    `language` saves reading it again when the caller has the case at hand.
+    """
     if connection.vendor != "postgresql":
         return
-    case = Case.objects.only("language").get(pk=case_id)
-    config = SEARCH_CONFIGS.get(case.language, "simple")
+    if language is None:
+        language = Case.objects.only("language").get(pk=case_id).language
+    config = SEARCH_CONFIGS.get(language, "simple")
     Case.objects.filter(pk=case_id).update(
         search_vector=SearchVector("title", weight="A", config=config)
         + SearchVector("description", weight="B", config=config)
@@ -281,8 +285,9 @@ def _validate_categories(organization: Organization, categories: Iterable[Catego
     return [found[i] for i in dict.fromkeys(ids)]
 
 
-def _set_categories(case: Case, categories: list[Category]) -> None:
-    CaseCategory.objects.filter(case=case).delete()
+def _set_categories(case: Case, categories: list[Category], *, new: bool = False) -> None:
+    if not new:
+        CaseCategory.objects.filter(case=case).delete()
     CaseCategory.objects.bulk_create(
         [CaseCategory(case=case, category=c, is_primary=(i == 0)) for i, c in enumerate(categories)]
     )
@@ -470,11 +475,11 @@ def case_create(
             created_at=moment,
             last_activity_at=moment,
         )
-        _set_categories(case, chosen)
+        _set_categories(case, chosen, new=True)
         _entry(case, EntryKind.CREATED, actor=actor, actor_label=actor_label or customer_name, at=moment,
                data={"channel": channel}, is_internal=False)
         _audit(case, "case.create", actor, {"channel": channel, "owner_group": group.pk}, actor_label=actor_label)
-        case_refresh_search_vector(case_id=case.pk)
+        case_refresh_search_vector(case_id=case.pk, language=case.language)
         _announce(case, "case.created")
     return case
 

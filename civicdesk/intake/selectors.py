@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import threading
+import time
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Max, Min, Q
+from django.conf import settings as django_settings
+from django.db import connection
+from django.db.models import BooleanField, Max, Min, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civicdesk.cases.models import OPEN_STATUSES, Attachment, Case, CaseType, EntryKind
+from civicdesk.cases.models import Attachment, Case, CaseType, EntryKind, Status
 from civicdesk.core.errors import InvalidInputError, NotFoundError
 from civicdesk.intake.models import (
     CASE_KIND_OF,
@@ -122,6 +127,51 @@ def form_settings(*, organization: Organization) -> ContactFormSettings:
     return settings or ContactFormSettings(organization=organization)
 
 
+@dataclass(frozen=True)
+class FormConfiguration:
+    """What a topic's form is made of, read once: the topic, its questions, case types and form settings."""
+
+    topic: Topic | None
+    questions: list[TopicQuestion]
+    case_types: dict[str, CaseType]
+    form_settings: ContactFormSettings
+
+
+_configurations: dict[tuple[int, str], tuple[float, FormConfiguration]] = {}
+_configurations_lock = threading.Lock()
+
+
+def form_configuration(*, organization: Organization, topic_slug: str | None) -> FormConfiguration:
+    """The form of a topic (or the general form, `topic_slug` None): 0 queries when cached, else 4–5.
+
+    Kept per process for `PORTAL_FORM_CACHE_SECONDS` (30 s by default; 0 in tests), like the Open311
+    service list: a content admin's change shows within that time. The instances are shared between
+    requests and only read; translated fields resolve in each request's language when read.
+    An unknown or inactive topic raises NotFoundError and is not cached.
+    """
+    seconds = django_settings.PORTAL_FORM_CACHE_SECONDS
+    key = (organization.pk, topic_slug or "")
+    cached = _configurations.get(key) if seconds else None
+    if cached is not None and time.monotonic() - cached[0] <= seconds:
+        return cached[1]
+    topic = topic_for_form(organization=organization, slug=topic_slug) if topic_slug else None
+    configuration = FormConfiguration(
+        topic=topic, questions=topic_questions(topic=topic),
+        case_types=case_types_for_form(organization=organization, topic=topic),
+        form_settings=form_settings(organization=organization),
+    )
+    if seconds:
+        with _configurations_lock:
+            if len(_configurations) > 2000:
+                _configurations.clear()
+            _configurations[key] = (time.monotonic(), configuration)
+    return configuration
+
+
+def form_configuration_cache_clear() -> None:
+    _configurations.clear()
+
+
 # --- addresses ------------------------------------------------------------------------------
 
 
@@ -193,18 +243,24 @@ def contacts_nearby(
     dlat = radius_m / 111_320
     dlon = radius_m / (111_320 * max(math.cos(math.radians(lat)), 0.01))
     since = (now or timezone.now()) - dt.timedelta(days=NEARBY_DAYS)
+    # Written to match the partial index `case_nearby_point_gist` (intake migration 0002): not closed
+    # or published, no special categories, not merged.
+    candidates = Case.objects.filter(
+        organization=organization,
+        lat__isnull=False,
+        contains_special_categories=False,
+        merged_into__isnull=True,
+        created_at__gte=since,
+        case_categories__category_id=topic.category_id,
+    ).filter(Q(is_published=True) | ~Q(status=Status.CLOSED))
+    if connection.vendor == "postgresql":
+        # A GiST index over the point finds a small box without scanning a band of the city.
+        candidates = candidates.filter(RawSQL(
+            "point(cases_case.lon, cases_case.lat) <@ box(point(%s, %s), point(%s, %s))",
+            (lon - dlon, lat - dlat, lon + dlon, lat + dlat), output_field=BooleanField()))
+    candidates = candidates.filter(lat__range=(lat - dlat, lat + dlat), lon__range=(lon - dlon, lon + dlon))
     rows = (
-        Case.objects.filter(
-            organization=organization,
-            lat__range=(lat - dlat, lat + dlat),
-            lon__range=(lon - dlon, lon + dlon),
-            contains_special_categories=False,
-            merged_into__isnull=True,
-            created_at__gte=since,
-            case_categories__category_id=topic.category_id,
-        )
-        .filter(Q(is_published=True) | Q(status__in=OPEN_STATUSES))
-        .order_by("-created_at")
+        candidates.order_by("-created_at")
         .values_list("reference", "lat", "lon", "status", "created_at", "is_published", "public_title")[:limit]
     )
     found: list[NearbyContact] = []

@@ -7,6 +7,7 @@ two small JSON endpoints (contacts nearby, the address list); every page works w
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,7 +27,7 @@ from civicdesk.cases.models import Channel, Status
 from civicdesk.core.errors import ApplicationError, NotFoundError
 from civicdesk.core.request_context import client_ip_from_meta
 from civicdesk.intake import selectors as intake_selectors
-from civicdesk.intake.models import CASE_KIND_OF, Topic
+from civicdesk.intake.models import CASE_KIND_OF
 from civicdesk.intake.services import case_intake, customer_message_intake, form_answers_build
 from civicdesk.organizations.models import Organization
 from civicdesk.portal import selectors
@@ -112,10 +113,11 @@ def _topic_list_page(request: HttpRequest, organization: Organization) -> HttpRe
 def contact_topic(request: HttpRequest, organization_slug: str, topic_slug: str) -> HttpResponse:
     """The form for one topic (R1.3), or where to go instead when the matter is handled elsewhere (R10.8)."""
     organization = selectors.organization_for_contact(slug=organization_slug)
-    topic = intake_selectors.topic_for_form(organization=organization, slug=topic_slug)
-    if topic.is_redirect:
+    configuration = intake_selectors.form_configuration(organization=organization, topic_slug=topic_slug)
+    topic = configuration.topic
+    if topic is not None and topic.is_redirect:
         return render(request, "portal/contact_redirect.html", {"organization": organization, "topic": topic})
-    return _contact_form(request, organization, topic)
+    return _contact_form(request, organization, configuration)
 
 
 @require_http_methods(["GET", "POST"])
@@ -123,17 +125,18 @@ def contact_topic(request: HttpRequest, organization_slug: str, topic_slug: str)
 def contact_other(request: HttpRequest, organization_slug: str) -> HttpResponse:
     """The general form for a matter that fits no topic; customer service routes it (R4.4)."""
     organization = selectors.organization_for_contact(slug=organization_slug)
-    return _contact_form(request, organization, None)
+    return _contact_form(request, organization, intake_selectors.form_configuration(
+        organization=organization, topic_slug=None))
 
 
-def _contact_form(request: HttpRequest, organization: Organization, topic: Topic | None) -> HttpResponse:
-    case_types = intake_selectors.case_types_for_form(organization=organization, topic=topic)
-    if not case_types:
+def _contact_form(request: HttpRequest, organization: Organization,
+                  configuration: intake_selectors.FormConfiguration) -> HttpResponse:
+    topic = configuration.topic
+    if not configuration.case_types:
         raise NotFoundError()
     options: dict[str, Any] = {
-        "organization": organization, "topic": topic, "case_types": case_types,
-        "questions": intake_selectors.topic_questions(topic=topic),
-        "form_settings": intake_selectors.form_settings(organization=organization),
+        "organization": organization, "topic": topic, "case_types": configuration.case_types,
+        "questions": configuration.questions, "form_settings": configuration.form_settings,
     }
     if request.method != "POST":
         return _contact_page(request, ContactForm(**options))
@@ -194,10 +197,10 @@ NEARBY_STATUS_TEXT: dict[str, Any] = {
 }
 
 
-def _public_case_url(reference: str, organization: Organization) -> str:
-    """The published contact's public page, if the portal has one (the public list's `portal:public_case`)."""
+def _public_case_url_template(organization: Organization) -> str:
+    """The public page of a published contact with REFERENCE for its number, or "" if the portal has none."""
     try:
-        return reverse("portal:public_case", args=[reference]) + "?" + urlencode({"org": organization.slug})
+        return reverse("portal:public_case", args=["REFERENCE"]) + "?" + urlencode({"org": organization.slug})
     except NoReverseMatch:
         return ""
 
@@ -210,17 +213,23 @@ def contact_nearby(request: HttpRequest, organization_slug: str) -> HttpResponse
     Bad coordinates get the translated 400 of `ApplicationErrorMiddleware`.
     """
     organization = selectors.organization_for_contact(slug=organization_slug)
-    topic = intake_selectors.topic_for_form(organization=organization, slug=request.GET.get("topic", "")[:63])
+    topic_slug = request.GET.get("topic", "")[:63]
+    topic = intake_selectors.form_configuration(organization=organization, topic_slug=topic_slug).topic
+    if topic is None:
+        raise NotFoundError()
     lat, lon = intake_selectors.parse_point(request.GET.get("lat"), request.GET.get("lon"))
     contacts = []
+    statuses = {status: str(text) for status, text in NEARBY_STATUS_TEXT.items()}
+    url_template = _public_case_url_template(organization)
+    dates: dict[dt.date, str] = {}  # formatting a date is most of the view's own work: once per day
     for row in intake_selectors.contacts_nearby(organization=organization, topic=topic, lat=lat, lon=lon):
-        item: dict[str, Any] = {
-            "published": row.published, "lat": row.lat, "lon": row.lon,
-            "status": str(NEARBY_STATUS_TEXT.get(row.status, "")),
-            "date": formats.date_format(timezone.localtime(row.created_at), "SHORT_DATE_FORMAT"),
-        }
+        day = timezone.localtime(row.created_at).date()
+        if day not in dates:
+            dates[day] = formats.date_format(day, "SHORT_DATE_FORMAT")
+        item: dict[str, Any] = {"published": row.published, "lat": row.lat, "lon": row.lon,
+                                "status": statuses.get(row.status, ""), "date": dates[day]}
         if row.published:
-            item.update({"title": row.title, "url": _public_case_url(row.reference, organization)})
+            item.update({"title": row.title, "url": url_template.replace("REFERENCE", row.reference)})
         contacts.append(item)
     response = JsonResponse({
         "topic": str(topic.name), "category": str(topic.category) if topic.category else "",

@@ -20,3 +20,5 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"] = {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
 # No tile server is reachable from tests; maps draw their markers without a background.
 MAP_TILE_URL = ""
+# Tests change topics between requests; the contact form reads its configuration every time.
+PORTAL_FORM_CACHE_SECONDS = 0

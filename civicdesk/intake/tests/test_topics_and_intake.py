@@ -14,7 +14,7 @@ from django.utils import translation
 from PIL import Image
 
 from civicdesk.cases.models import Attachment, Case, CaseType, Channel
-from civicdesk.core.errors import InvalidInputError
+from civicdesk.core.errors import InvalidInputError, NotFoundError
 from civicdesk.intake import selectors
 from civicdesk.intake.models import AddressPoint, QuestionKind, Topic, TopicQuestion
 from civicdesk.intake.services import addresses_load, case_intake, customer_files_validate, form_answers_build
@@ -175,3 +175,17 @@ def test_content_admin_manages_only_own_organisations_topics(client, city, other
     assert f'<option value="{other_city.category_streets.pk}">' not in choices
     client.force_login(city.users["expert"])
     assert client.get(reverse("admin:intake_topic_changelist")).status_code == 302
+
+
+def test_form_configuration_is_read_once_per_process_while_fresh(city, settings, django_assert_num_queries):
+    settings.PORTAL_FORM_CACHE_SECONDS = 30
+    selectors.form_configuration_cache_clear()
+    add_topic(city)
+    first = selectors.form_configuration(organization=city.org, topic_slug="pothole")
+    with django_assert_num_queries(0):
+        again = selectors.form_configuration(organization=city.org, topic_slug="pothole")
+    assert again is first
+    assert list(first.case_types) == ["complaint", "fault_report"]
+    with pytest.raises(NotFoundError):
+        selectors.form_configuration(organization=city.org, topic_slug="missing")
+    selectors.form_configuration_cache_clear()

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# The residents' contact form under load (issue 4, must-show): form submissions (POST with CSRF) and the
+# nearby-contacts lookup of the form's map, beside a plain Django hello-world view measured by the same
+# server in the same run, on the 1M-case PostgreSQL database.
+#
+#   bench/portal_load.sh                      # 3 rounds × 15 s per scenario and concurrency (~8 min)
+#   ROUNDS=1 DURATION=5 bench/portal_load.sh  # a quick look
+#
+# What it does (everything on loopback; it stops what it starts, and never the bench PostgreSQL,
+# which other benchmarks share):
+#   1. installs wrk (Debian's package) if missing;
+#   2. starts the bench PostgreSQL only if it is not running (bench/pg.sh; the 1M-case database must
+#      exist, see docs/benchmarks.md), migrates it forward, starts a throwaway Redis (cache, rate
+#      limits, Celery broker: the receipt and notification tasks a submission queues wait there; no
+#      worker runs during the load);
+#   3. collects static files for the manifest storage (var/bench-static; the form page needs them);
+#   4. `portal_load.py prepare`: a topic per category with two questions, submissions and lookups;
+#   5. starts the production server as docs/guides/operations.md runs it — uvicorn with WORKERS
+#      processes (default: one per core), `--lifespan off`, no access log — on bench.settings_http
+#      (config.settings.production plus /hello), with the contact-form rate limit above the load;
+#   6. `token`: one real CSRF cookie and token from a form page; `run`s wrk at CONCURRENCY for
+#      DURATION seconds per measurement, ROUNDS rounds, and `report`s the medians.
+#
+# Results: bench/results/portal-<LABEL>/ (git ignores bench/results/). Every submission creates a real
+# case in the bench database.
+#
+# Settings (environment): LABEL (a timestamp), WORKERS ($(nproc)), PORT (8093), REDIS_PORT (56381),
+# ROUNDS (3), DURATION (15), WARMUP (5), CONCURRENCY (8,16), ONLY (e.g. "submit,nearby"),
+# DATABASE_POOL_MAX_SIZE (4 per worker).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+BIN="$ROOT/.venv/bin"
+LABEL="${LABEL:-$(date +%Y%m%d-%H%M%S)}"
+OUT="$ROOT/bench/results/portal-$LABEL"
+WORKERS="${WORKERS:-$(nproc)}"
+PORT="${PORT:-8093}"
+REDIS_PORT="${REDIS_PORT:-56381}"
+ROUNDS="${ROUNDS:-3}"
+DURATION="${DURATION:-15}"
+WARMUP="${WARMUP:-5}"
+CONCURRENCY="${CONCURRENCY:-8,16}"
+ONLY="${ONLY:-}"
+
+say() { printf '\n==> %s\n' "$*"; }
+
+if ! command -v wrk >/dev/null; then
+    say "Installing wrk"
+    apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }
+fi
+command -v redis-server >/dev/null || apt-get install -y redis-server >/dev/null
+
+mkdir -p "$OUT"
+server_pid=""
+redis_pid_file="$OUT/redis.pid"
+cleanup() {
+    if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
+        kill -TERM "$server_pid" && wait "$server_pid" 2>/dev/null || true
+    fi
+    if [[ -s "$redis_pid_file" ]]; then
+        kill -TERM "$(cat "$redis_pid_file")" 2>/dev/null || true
+    fi
+}
+trap cleanup EXIT
+
+say "The bench PostgreSQL (started only if it is not running; never stopped here) and a Redis on $REDIS_PORT"
+if ! bench/pg.sh status >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 54330; then
+    bench/pg.sh start
+fi
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes \
+    --pidfile "$redis_pid_file" --logfile "$OUT/redis.log" --dir "$OUT"
+
+export DATABASE_URL="postgres://postgres@127.0.0.1:54330/civicdesk_bench"
+export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+export SECRET_KEY="bench-portal-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export DJANGO_SETTINGS_MODULE=bench.settings_http
+export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
+# One client address sends the whole load; the per-address limit would otherwise answer 429.
+export PORTAL_CONTACT_RATE_LIMIT="100000000/m"
+export DATABASE_POOL_MAX_SIZE="${DATABASE_POOL_MAX_SIZE:-4}"
+# The CSRF cookie travels over plain HTTP on loopback (production sends it only over HTTPS).
+export CSRF_COOKIE_SECURE=false SESSION_COOKIE_SECURE=false
+
+say "Migrating the bench database forward"
+"$BIN/python" manage.py migrate --noinput
+say "Collecting static files (manifest storage)"
+"$BIN/python" manage.py collectstatic --noinput -v0
+
+say "Preparing topics, submissions and lookups"
+"$BIN/python" bench/portal_load.py prepare --out "$OUT"
+
+say "Starting uvicorn with $WORKERS workers on 127.0.0.1:$PORT"
+server_command=("$BIN/uvicorn" config.asgi:application --host 127.0.0.1 --port "$PORT" --workers "$WORKERS"
+    --lifespan off --no-access-log)
+echo "${server_command[*]}" >"$OUT/server-command.txt"
+"${server_command[@]}" >"$OUT/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 150); do
+    curl -fsS "http://127.0.0.1:$PORT/hello" >/dev/null 2>&1 && break
+    kill -0 "$server_pid" 2>/dev/null || { cat "$OUT/server.log" >&2; exit 1; }
+    sleep 0.2
+done
+"$BIN/python" bench/portal_load.py token --out "$OUT" --base "http://127.0.0.1:$PORT"
+curl -fsS "http://127.0.0.1:$PORT$(head -1 "$OUT/nearby_paths.txt")" | head -c 300; echo
+
+say "Load: $ROUNDS rounds × ${DURATION}s per scenario and concurrency ($CONCURRENCY)"
+"$BIN/python" bench/portal_load.py run --out "$OUT" --base "http://127.0.0.1:$PORT" --rounds "$ROUNDS" \
+    --duration "$DURATION" --warmup "$WARMUP" --concurrency "$CONCURRENCY" --only "$ONLY"
+
+say "Report (medians of the rounds)"
+"$BIN/python" bench/portal_load.py report --out "$OUT" --label "$LABEL" | tee "$OUT/report.md"
+echo "Results in $OUT"
