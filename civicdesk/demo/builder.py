@@ -61,6 +61,7 @@ from civicdesk.cases.models import (
 from civicdesk.core.errors import ApplicationError, InvalidInputError, InvalidStateError
 from civicdesk.demo import catalogue as cat
 from civicdesk.demo import texts
+from civicdesk.demo.topics import demo_topics_build
 from civicdesk.organizations.calendars import public_holidays
 from civicdesk.organizations.models import Area, OpeningHours, Organization, ServiceGroup, Unit, WorkingCalendar
 from civicdesk.organizations.services import area_save
@@ -1181,6 +1182,7 @@ def demo_city_build(
         say("Creating the organisation, its groups, districts, categories and staff…")
         with transaction.atomic():
             world = _build_world(rng=rng, password=password)
+            demo_topics_build(world=world, seed=seed)
         real = load_helsinki_feedback(path=Path(settings.SHARED_DATA_DIR) / HELSINKI_FEEDBACK_FILE)
         if real:
             say(f"Using {sum(len(v) for v in real.values())} real Helsinki feedback texts for street topics.")

@@ -164,3 +164,23 @@ def test_command_does_nothing_when_loaded() -> None:
     call_command("demo_city", stdout=out)
     assert "already loaded" in out.getvalue()
     assert not Case.objects.exists()
+
+
+@pytest.mark.django_db
+def test_demo_city_has_resident_topics_with_two_handled_elsewhere() -> None:
+    from civicdesk.intake.models import AddressPoint, ContactFormSettings, Topic
+
+    demo_city_build(cases=10, seed=3)
+    org = Organization.objects.get(slug=ORGANIZATION_SLUG)
+    topics = Topic.objects.filter(organization=org)
+    assert topics.count() >= 15
+    elsewhere = topics.exclude(redirect_url="")
+    assert {t.slug for t in elsewhere} == {"joukkoliikenne", "katuvalo"}
+    for topic in topics.filter(redirect_url=""):
+        topic.full_clean()  # a category, types of this organisation, valid questions
+        for question in topic.questions.all():
+            question.full_clean()
+    assert ContactFormSettings.objects.get(organization=org).consent_text_sv
+    points = list(AddressPoint.objects.filter(organization=org)[:50])
+    assert len(points) == 50
+    assert all(area_for_point(organization=org, lat=p.lat, lon=p.lon) is not None for p in points)
