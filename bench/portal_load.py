@@ -60,9 +60,7 @@ def _django() -> Any:
 
 def prepare(out: Path, seed: int) -> None:
     _django()
-    from django.db.models import Count
-
-    from civicdesk.cases.models import Case, CaseCategory, Category
+    from civicdesk.cases.models import Case, Category
     from civicdesk.intake.models import ContactKind, LocationNeed, QuestionKind, Topic, TopicQuestion
     from civicdesk.organizations.models import Organization
 
@@ -85,8 +83,6 @@ def prepare(out: Path, seed: int) -> None:
         topics.append(topic)
     # Points where each category has located cases (so the map has something to show and the point
     # lies inside the city's areas).
-    counts = dict(CaseCategory.objects.filter(category__organization=organization)
-                  .values_list("category_id").annotate(n=Count("id")).values_list("category_id", "n"))
     points: dict[int, list[tuple[float, float]]] = {}
     for topic in topics:
         assert topic.category_id is not None
@@ -141,7 +137,8 @@ def token(out: Path, base: str) -> None:
         html = response.read().decode()
     found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
     cookie = next((c.value for c in jar if c.name == "csrftoken"), "")
-    assert found and cookie, "no CSRF token on the form page"
+    assert found, "no CSRF token on the form page"
+    assert cookie, "no CSRF cookie from the form page"
     (out / "csrf.json").write_text(json.dumps({"cookie": f"csrftoken={cookie}", "token": found.group(1)}))
     print(f"CSRF token from {path}")
 
@@ -152,16 +149,28 @@ def _cases_count() -> int:
     return int(output.stdout.strip())
 
 
-def _wrk(*, base: str, env: dict[str, str], concurrency: int, duration: int, result: Path) -> dict[str, Any]:
+def _wrk(*, base: str, env: dict[str, str], concurrency: int, duration: int, result: Path,
+         meter: Any = None) -> dict[str, Any]:
     command = ["wrk", "-t", "2", "-c", str(concurrency), "-d", f"{duration}s", "--latency", "-s", str(LUA),
                f"{base}/"]
+    before = meter.sample() if meter else None
     subprocess.run(command, env={**os.environ, **env, "BENCH_RESULT": str(result)}, check=True,
                    capture_output=True, timeout=duration + 60)
-    return json.loads(result.read_text())
+    figures: dict[str, Any] = json.loads(result.read_text())
+    if meter and before and figures["requests"]:
+        # CPU time of the uvicorn workers and of their own PostgreSQL backends, per request: what
+        # sets capacity, and far less bent by other sessions' load than latency (bench/http_pages.py).
+        spent = meter.spent(before, meter.sample())
+        figures["cpu_ms_per_request"] = {key: sec * 1000 / figures["requests"] for key, sec in spent.items()}
+    return figures
 
 
 def run(*, out: Path, base: str, rounds: int, duration: int, warmup: int, concurrency: list[int],
-        only: list[str]) -> None:
+        only: list[str], server_pid: int | None = None, postmaster_pid: int | None = None) -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    from http_pages import CpuMeter
+
+    meter = CpuMeter(server_pid, postmaster_pid)
     runs = out / "runs"
     runs.mkdir(exist_ok=True)
     (out / "hello_paths.txt").write_text("/hello\n")
@@ -181,7 +190,7 @@ def run(*, out: Path, base: str, rounds: int, duration: int, warmup: int, concur
             for c in concurrency:
                 before = _cases_count() if name == "submit" else 0
                 file = runs / f"r{round_number}-{name}-c{c}.json"
-                result = _wrk(base=base, env=env, concurrency=c, duration=duration, result=file)
+                result = _wrk(base=base, env=env, concurrency=c, duration=duration, result=file, meter=meter)
                 result.update(scenario=name, concurrency=c, round=round_number, load=os.getloadavg()[0])
                 if name == "submit":
                     created = _cases_count() - before
@@ -213,8 +222,9 @@ def report(out: Path, label: str) -> None:
         f"({platform.processor() or platform.machine()}); commit {commit} (+ the working tree); "
         f"load average {min(loads):.1f}–{max(loads):.1f}",
         "",
-        "| scenario | concurrency | req/s | p50 ms | p95 ms | p99 ms | × hello p50 / p95 | not ok | lost | target | met |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
+        "| scenario | concurrency | req/s | p50 ms | p95 ms | p99 ms | × hello p50 / p95 | CPU ms/request: app + DB "
+        "| not ok | lost | target | met |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     summary = []
     for (scenario, c), results in sorted(rows.items(), key=lambda kv: (ORDER.index(kv[0][0]), kv[0][1])):
@@ -229,10 +239,14 @@ def report(out: Path, label: str) -> None:
         elif scenario == "nearby":
             met = "yes" if p95 <= limit else "**no**"
         ratio = (f"{p50 / med(hello[c], 'p50'):.1f} / {p95 / med(hello[c], 'p95'):.1f}" if c in hello else "")
-        lines.append(f"| {NAMES[scenario]} | {c} | {rate:.0f} | {p50:.1f} | {p95:.1f} | {p99:.1f} | {ratio} | {bad} "
-                     f"| {lost if scenario == 'submit' else ''} | {target} | {met} |")
+        cpus = [r["cpu_ms_per_request"] for r in results if "cpu_ms_per_request" in r]
+        app = statistics.median(x.get("app", 0.0) for x in cpus) if cpus else 0.0
+        db = statistics.median(x.get("db", 0.0) for x in cpus) if cpus else 0.0
+        cpu = f"{app:.1f} + {db:.1f}" if cpus else ""
+        lines.append(f"| {NAMES[scenario]} | {c} | {rate:.0f} | {p50:.1f} | {p95:.1f} | {p99:.1f} | {ratio} | {cpu} "
+                     f"| {bad} | {lost if scenario == 'submit' else ''} | {target} | {met} |")
         summary.append({"scenario": scenario, "concurrency": c, "rate": rate, "p50_ms": p50, "p95_ms": p95,
-                        "p99_ms": p99, "not_ok": bad, "lost": lost})
+                        "p99_ms": p99, "not_ok": bad, "lost": lost, "cpu_app_ms": app, "cpu_db_ms": db})
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
     print("\n".join(lines))
 
@@ -248,6 +262,8 @@ def main() -> None:
     parser.add_argument("--concurrency", default="8,16")
     parser.add_argument("--only", default="")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--server-pid", type=int, default=None)
+    parser.add_argument("--postmaster-pid", type=int, default=None)
     parser.add_argument("--label", default="")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -258,7 +274,8 @@ def main() -> None:
     elif args.command == "run":
         run(out=args.out, base=args.base, rounds=args.rounds, duration=args.duration, warmup=args.warmup,
             concurrency=[int(c) for c in args.concurrency.split(",")],
-            only=[s for s in args.only.split(",") if s])
+            only=[s for s in args.only.split(",") if s], server_pid=args.server_pid,
+            postmaster_pid=args.postmaster_pid)
     else:
         report(args.out, args.label or args.out.name)
 

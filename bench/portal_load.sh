@@ -106,7 +106,8 @@ curl -fsS "http://127.0.0.1:$PORT$(head -1 "$OUT/nearby_paths.txt")" | head -c 3
 
 say "Load: $ROUNDS rounds × ${DURATION}s per scenario and concurrency ($CONCURRENCY)"
 "$BIN/python" bench/portal_load.py run --out "$OUT" --base "http://127.0.0.1:$PORT" --rounds "$ROUNDS" \
-    --duration "$DURATION" --warmup "$WARMUP" --concurrency "$CONCURRENCY" --only "$ONLY"
+    --duration "$DURATION" --warmup "$WARMUP" --concurrency "$CONCURRENCY" --only "$ONLY" \
+    --server-pid "$server_pid" --postmaster-pid "$(head -1 "${BENCH_PGDATA:-$ROOT/var/bench-pg}/postmaster.pid")"
 
 say "Report (medians of the rounds)"
 "$BIN/python" bench/portal_load.py report --out "$OUT" --label "$LABEL" | tee "$OUT/report.md"
