@@ -281,6 +281,18 @@ class Case(models.Model):
                 fields=["organization", "customer_phone", "-last_activity_at"], name="case_customer_phone_idx"
             ),
             models.Index(fields=["organization", "is_published", "-published_at"], name="case_published_idx"),
+            # The residents' public list and map (portal.selectors.public_cases): only what may be shown,
+            # newest contact first, and by location for the map's bounding box.
+            models.Index(
+                fields=["organization", "-created_at", "-id"],
+                condition=models.Q(is_published=True, contains_special_categories=False),
+                name="case_public_list_idx",
+            ),
+            models.Index(
+                fields=["organization", "lat", "lon"],
+                condition=models.Q(is_published=True, contains_special_categories=False),
+                name="case_public_location_idx",
+            ),
             models.Index(fields=["organization", "lat", "lon"], name="case_location_idx"),
             models.Index(fields=["area", "-created_at"], name="case_area_idx"),
         ]
