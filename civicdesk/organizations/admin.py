@@ -2,8 +2,14 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 
 from civicdesk.accounts.admin_scoping import OrganizationScopedInlineMixin, ScopedAdmin, ScopedTranslationAdmin
 from civicdesk.accounts.permissions import CONFIGURING_ROLES
@@ -15,8 +21,10 @@ from civicdesk.organizations.models import (
     OpeningHours,
     Organization,
     ServiceGroup,
+    Theme,
     Unit,
     WorkingCalendar,
+    parse_embed_origins,
 )
 
 
@@ -104,3 +112,75 @@ class AreaAdmin(ScopedTranslationAdmin):
         obj.pk = saved.pk
 
 
+
+
+class ThemeForm(forms.ModelForm):
+    class Meta:
+        model = Theme
+        fields = ("organization", "text_colour", "background_colour", "accent_colour", "muted_colour", "focus_colour",
+                  "font_family", "heading_font_family", "logo")
+        # Native colour pickers; the value is still checked as #rrggbb on the server.
+        widgets = {name: forms.TextInput(attrs={"type": "color"}) for name in (
+            "text_colour", "background_colour", "accent_colour", "muted_colour", "focus_colour")}
+
+
+@admin.register(Theme)
+class ThemeAdmin(ScopedAdmin):
+    """The portal's look per organisation, and the snippet that embeds the contact form on another site."""
+
+    form = ThemeForm
+    admin_roles = CONFIGURING_ROLES
+    list_display = ("organization", "accent_colour", "updated_at")
+    readonly_fields = ("contrast", "embedding")
+    fieldsets = (
+        (None, {"fields": ("organization",)}),
+        (_("Colours"), {"fields": ("text_colour", "background_colour", "accent_colour", "muted_colour",
+                                   "focus_colour", "contrast")}),
+        (_("Fonts and logo"), {"fields": ("font_family", "heading_font_family", "logo")}),
+        (_("Embedding the contact form on other sites"), {"fields": ("embedding",)}),
+    )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        return (*readonly, "organization") if obj is not None else readonly
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        # A warning, not a refusal: a city may knowingly use its brand colours on large text only.
+        for warning in obj.contrast_warnings():
+            messages.warning(request, warning)
+
+    @admin.display(description=_("Contrast (WCAG 2.1 AA)"))
+    def contrast(self, obj: Theme | None) -> str:
+        if obj is None or obj.pk is None:
+            return str(_("Checked when saved."))
+        warnings = obj.contrast_warnings()
+        if not warnings:
+            return str(_("Every colour pair meets WCAG AA."))
+        return format_html_join(mark_safe("<br>"), "{}", ((w,) for w in warnings))
+
+    @admin.display(description=_("Snippet to copy"))
+    def embedding(self, obj: Theme | None) -> str:
+        if obj is None or obj.pk is None:
+            return str(_("Save the theme first."))
+        return render_to_string("organizations/admin/embed_snippet.html", embed_snippet_context(obj.organization))
+
+
+def embed_snippet_context(organization: Organization) -> dict[str, Any]:
+    """What the snippet page shows: the allowed origins and the tags to paste, per language."""
+    site = settings.SITE_URL.rstrip("/")
+    static_url = settings.STATIC_URL if settings.STATIC_URL.startswith("/") else f"/{settings.STATIC_URL}"
+    origins = parse_embed_origins(organization.embed_origins)
+    languages = []
+    for code, name in settings.LANGUAGES:
+        with translation.override(code):
+            path = reverse("portal:contact", args=[organization.slug])
+        languages.append({"code": code, "name": name, "url": f"{site}{path}",
+                          "src": f"{site}/embed/{organization.slug}{path}"})
+    return {
+        "organization": organization,
+        "origins": origins,
+        "default_origins": parse_embed_origins(",".join(settings.PORTAL_EMBED_ORIGINS)),
+        "script_url": f"{site}{static_url}js/embed.js",
+        "languages": languages,
+    }

@@ -14,3 +14,16 @@ urlpatterns = [
     path("contact/<slug:organization_slug>/addresses.json", views.contact_addresses, name="contact_addresses"),
     path("track/<str:token>/", views.track, name="track"),
 ]
+urlpatterns += [
+    path("contacts/", views.public_contacts, name="public_contacts"),
+    path("contacts/map.json", views.public_map_data, name="public_map_data"),
+    path("contacts/<str:reference>/", views.public_case, name="public_case"),
+]
+urlpatterns += [
+    path("news/", views.news, name="news"),
+    path("news/notices/", views.notices_fragment, name="notices"),
+]
+urlpatterns += [
+    path("theme/<slug:organization_slug>.css", views.theme_css, name="theme_css"),
+    path("theme/<slug:organization_slug>/logo", views.theme_logo, name="theme_logo"),
+]

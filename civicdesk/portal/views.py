@@ -8,15 +8,21 @@ two small JSON endpoints (contacts nearby, the address list); every page works w
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import io
+import json
+import math
 from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,9 +35,13 @@ from civicdesk.core.request_context import client_ip_from_meta
 from civicdesk.intake import selectors as intake_selectors
 from civicdesk.intake.models import CASE_KIND_OF
 from civicdesk.intake.services import case_intake, customer_message_intake, form_answers_build
-from civicdesk.organizations.models import Organization
+from civicdesk.knowledge import selectors as knowledge_selectors
+from civicdesk.knowledge.models import NoticeKind
+from civicdesk.organizations.models import LOGO_FORMATS, Organization
 from civicdesk.portal import selectors
 from civicdesk.portal.forms import ContactForm, CustomerMessageForm, SearchForm
+from civicdesk.portal.public_filters import PublicCaseFilterForm, parse_bbox
+from civicdesk.portal.selectors import Bbox
 
 
 def _client_address(group: str, request: HttpRequest) -> str:
@@ -297,3 +307,197 @@ def _tracking_context(case: Any, form: CustomerMessageForm) -> dict[str, Any]:
         "answers": [a for a in answers.get("answers", []) if isinstance(a, dict)],
         "customer_files": intake_selectors.customer_files_of(case=case),
     }
+
+
+# --- Public contacts: list, map data and each case's page (R1.7, R1.6, R9.4) ----------------------
+
+
+def _public_organization(request: HttpRequest) -> Organization | None:
+    """`?org=<slug>`, else the configured or the only organisation; None when the reader must choose."""
+    slug = request.GET.get("org", "")
+    if slug:
+        return selectors.organization_for_contact(slug=slug)
+    organizations = list(selectors.organizations_taking_contacts()[:50])
+    configured = next((o for o in organizations if o.slug == settings.PORTAL_DEFAULT_ORGANIZATION), None)
+    if configured is None and len(organizations) == 1:
+        configured = organizations[0]
+    return configured
+
+
+def _org_query(request: HttpRequest, organization: Organization) -> str:
+    """`org=<slug>` when the reader chose the organisation, so links keep to it; else empty."""
+    return urlencode({"org": organization.slug}) if request.GET.get("org") else ""
+
+
+def _page_number(request: HttpRequest) -> int:
+    try:
+        return max(1, min(int(request.GET.get("page", "1")), 100_000))
+    except ValueError:
+        return 1
+
+
+@require_http_methods(["GET"])
+def public_contacts(request: HttpRequest) -> HttpResponse:
+    """The published contacts as a filterable, paginated list, with a map above it (the map needs JavaScript)."""
+    organization = _public_organization(request)
+    if organization is None:
+        return render(request, "portal/public/choose_organization.html", {
+            "organizations": list(selectors.organizations_taking_contacts()[:50]), "target": "portal:public_contacts",
+        })
+    form = PublicCaseFilterForm(request.GET, organization=organization)
+    page = selectors.public_case_page(organization=organization, filters=form.filters(),
+                                      page=_page_number(request))
+    org_query = _org_query(request, organization)
+    filter_query = "&".join(part for part in (org_query, form.query_string()) if part)
+    return render(request, "portal/public/contacts.html", {
+        "organization": organization, "form": form, "page": page, "org_query": org_query,
+        "filter_query": filter_query,
+        "map_data_url": reverse("portal:public_map_data") + (f"?{filter_query}" if filter_query else ""),
+        "map_tile_url": settings.MAP_TILE_URL, "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+    })
+
+
+@require_http_methods(["GET"])
+def public_case(request: HttpRequest, reference: str) -> HttpResponse:
+    """One published case: anonymised text, public answer, date, topic, status; 404 for anything else."""
+    organization = _public_organization(request)
+    if organization is None:
+        raise NotFoundError()
+    case = selectors.public_case_get(organization=organization, reference=reference)
+    return render(request, "portal/public/case.html", {
+        "organization": organization, "case": case, "org_query": _org_query(request, organization),
+        "map_tile_url": settings.MAP_TILE_URL, "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+    })
+
+
+@require_http_methods(["GET"])
+def public_map_data(request: HttpRequest) -> HttpResponse:
+    """GeoJSON of the newest published cases in `bbox` (at most PUBLIC_MAP_LIMIT), for the public map.
+
+    Cached for PORTAL_MAP_CACHE_SECONDS (a minute), in the shared cache and by browsers and proxies:
+    the same view of the map asked by many residents costs one query. The bbox is widened to whole hundredths of a
+    degree so that nearby views share an entry.
+    """
+    organization = _public_organization(request)
+    if organization is None:
+        raise NotFoundError()
+    try:
+        bbox = parse_bbox(request.GET.get("bbox"))
+    except ApplicationError as exc:
+        return JsonResponse({"error": {"code": "invalid", "message": str(exc.message), "field": exc.field}},
+                            status=exc.status_code)
+    if bbox is not None:
+        bbox = Bbox(min_lon=math.floor(bbox.min_lon * 100) / 100, min_lat=math.floor(bbox.min_lat * 100) / 100,
+                    max_lon=math.ceil(bbox.max_lon * 100) / 100, max_lat=math.ceil(bbox.max_lat * 100) / 100)
+    form = PublicCaseFilterForm(request.GET, organization=organization)
+    key_parts = (organization.pk, translation.get_language(), form.query_string(),
+                 f"{bbox.min_lon},{bbox.min_lat},{bbox.max_lon},{bbox.max_lat}" if bbox else "")
+    cache_key = "portal:public-map:" + hashlib.sha256(repr(key_parts).encode()).hexdigest()
+    seconds = settings.PORTAL_MAP_CACHE_SECONDS
+    body = cache.get(cache_key) if seconds else None
+    if body is None:
+        points, truncated = selectors.public_map_points(organization=organization, filters=form.filters(), bbox=bbox)
+        case_url = reverse("portal:public_case", args=["REF"])
+        org_query = _org_query(request, organization)
+        body = json.dumps({
+            "type": "FeatureCollection",
+            "truncated": truncated,
+            "limit": selectors.PUBLIC_MAP_LIMIT,
+            "features": [
+                {
+                    "type": "Feature",
+                    "id": point.reference,
+                    "geometry": {"type": "Point", "coordinates": [point.lon, point.lat]},
+                    "properties": {
+                        "title": point.title,
+                        "date": formats.date_format(timezone.localtime(point.created_at), "SHORT_DATE_FORMAT"),
+                        "status": point.status,
+                        "status_text": str(selectors.PublicStatus(point.status).label),
+                        "category": point.category,
+                        "category_name": point.category_name,
+                        "url": case_url.replace("REF", point.reference) + (f"?{org_query}" if org_query else ""),
+                    },
+                }
+                for point in points
+            ],
+        }, ensure_ascii=False, cls=DjangoJSONEncoder)
+        if seconds:
+            cache.set(cache_key, body, seconds)
+    response = HttpResponse(body, content_type="application/geo+json")
+    patch_cache_control(response, public=True, max_age=seconds)
+    return response
+
+
+# --- News and notices (R1.6) -----------------------------------------------------------------------
+
+
+@require_http_methods(["GET"])
+def news(request: HttpRequest) -> HttpResponse:
+    """Current topics and disruption notices of the organisation, and those planned for the next weeks."""
+    organization = _public_organization(request)
+    if organization is None:
+        return render(request, "portal/public/choose_organization.html", {
+            "organizations": list(selectors.organizations_taking_contacts()[:50]), "target": "portal:news",
+        })
+    current = knowledge_selectors.notices_current(organization=organization)
+    return render(request, "portal/public/news.html", {
+        "organization": organization,
+        "disruptions": [n for n in current if n.kind == NoticeKind.DISRUPTION],
+        "topics": [n for n in current if n.kind == NoticeKind.TOPIC],
+        "upcoming": knowledge_selectors.notices_upcoming(organization=organization),
+        "org_query": _org_query(request, organization),
+    })
+
+
+@require_http_methods(["GET"])
+def notices_fragment(request: HttpRequest) -> HttpResponse:
+    """The notices for a topic and place as an HTML fragment (`knowledge/_notices.html`), for the form's script.
+
+    Parameters: `org`, `topic` (a category id or code), and `lat`/`lon` or `area` (an area code).
+    Unknown values narrow nothing, so the fragment never fails.
+    """
+    organization = _public_organization(request)
+    if organization is None:
+        raise NotFoundError()
+    category = selectors.category_for_topic(organization=organization, topic=request.GET.get("topic", ""))
+    area = selectors.area_for_public_place(organization=organization, area_code=request.GET.get("area", ""),
+                                           lat=request.GET.get("lat", ""), lon=request.GET.get("lon", ""))
+    notices = knowledge_selectors.notices_for(organization, category=category, area=area)
+    response = render(request, "knowledge/_notices.html", {"notices": notices})
+    patch_cache_control(response, public=True, max_age=60)
+    return response
+
+
+# --- The organisation's theme (R1.8) ---------------------------------------------------------------
+
+THEME_CACHE_SECONDS = 24 * 60 * 60
+
+
+@require_http_methods(["GET"])
+def theme_css(request: HttpRequest, organization_slug: str) -> HttpResponse:
+    """The theme's design tokens as CSS custom properties (the address carries the version, so it is cached a day)."""
+    theme = selectors.theme_for(slug=organization_slug)
+    response = render(request, "portal/public/theme.css", {"t": theme.css_tokens()},
+                      content_type="text/css; charset=utf-8")
+    patch_cache_control(response, public=True, max_age=THEME_CACHE_SECONDS)
+    return response
+
+
+@require_http_methods(["GET"])
+def theme_logo(request: HttpRequest, organization_slug: str) -> HttpResponse:
+    """The theme's logo, validated as a PNG, JPEG or WebP image when it was uploaded."""
+    theme = selectors.theme_for(slug=organization_slug)
+    if not theme.logo:
+        raise NotFoundError()
+    from PIL import Image
+
+    with theme.logo.open("rb") as file:
+        data = file.read()
+    with Image.open(io.BytesIO(data)) as image:
+        content_type = LOGO_FORMATS.get(image.format or "", "")
+    if not content_type:
+        raise NotFoundError()
+    response = HttpResponse(data, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    patch_cache_control(response, public=True, max_age=THEME_CACHE_SECONDS)
+    return response

@@ -49,16 +49,21 @@ INSTALLED_APPS = [
     "civicdesk.cases",
     "civicdesk.notifications",
     "civicdesk.intake",
+    "civicdesk.knowledge",
     "civicdesk.portal",
     "civicdesk.api",
     "civicdesk.demo",
 ]
 
 MIDDLEWARE = [
+    # First: strips /embed/<organisation>/ before anything reads the path, and sets frame-ancestors last.
+    "civicdesk.portal.embedding.PortalEmbedMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Residents' pages without a language prefix follow the browser's language until one is chosen.
+    "civicdesk.portal.browser_language.PortalBrowserLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -94,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "civicdesk.notifications.context_processors.notification_badge",
                 "civicdesk.cases.context_processors.workspace_navigation",
+                "civicdesk.portal.embedding.portal_embed",
             ],
         },
     }
@@ -220,11 +226,14 @@ PORTAL_CONTACT_RATE_LIMIT = env.str("PORTAL_CONTACT_RATE_LIMIT", default="20/h")
 PORTAL_MESSAGE_RATE_LIMIT = env.str("PORTAL_MESSAGE_RATE_LIMIT", default="30/h")
 # The organisation whose form /contact/ shows when several are hosted (slug); empty: a choice.
 PORTAL_DEFAULT_ORGANIZATION = env.str("PORTAL_DEFAULT_ORGANIZATION", default="")
+# Origins (https://www.example.fi, https://*.example.fi) that may embed the residents' pages of an
+# organisation whose own list (Organization.embed_origins) is empty; empty: none but the site itself.
+PORTAL_EMBED_ORIGINS = env.list("PORTAL_EMBED_ORIGINS", default=[])
+# Seconds the public map's data (portal:public_map_data) is cached, in the cache and by browsers.
+PORTAL_MAP_CACHE_SECONDS = env.int("PORTAL_MAP_CACHE_SECONDS", default=60)
 # Files a resident may send with one contact or message (each also within ATTACHMENT_MAX_BYTES).
 CONTACT_FILES_MAX = env.int("CONTACT_FILES_MAX", default=5)
 CONTACT_FILES_MAX_TOTAL_BYTES = env.int("CONTACT_FILES_MAX_TOTAL_BYTES", default=30 * 1024 * 1024)
-# Seconds each web process keeps a topic's form (topic, questions, types) before reading it again.
-PORTAL_FORM_CACHE_SECONDS = env.int("PORTAL_FORM_CACHE_SECONDS", default=30)
 
 # --- Open311 GeoReport v2 API (docs/open311.md) -------------------------------------------
 # Reads (GET) per client address; posts per client address (each key also has its own limit, set
