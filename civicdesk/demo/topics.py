@@ -260,12 +260,12 @@ def demo_topics_build(*, world: Any, seed: int) -> None:
         **_fields("consent_text", CONSENT), **_fields("intro_text", INTRO),
     )
     points = []
-    for district, spec in zip(world.districts, DISTRICTS, strict=True):
-        for street in spec.streets:
+    for district, district_spec in zip(world.districts, DISTRICTS, strict=True):
+        for street in district_spec.streets:
             for number in HOUSE_NUMBERS:
                 lat, lon = district.random_point(rng)
                 point = AddressPoint(organization=organization, street=street.fi, number=str(number),
-                                     postal_code=f"99{DISTRICTS.index(spec):02d}0",
+                                     postal_code=f"99{DISTRICTS.index(district_spec):02d}0",
                                      municipality="Merilahti", lat=round(lat, 6), lon=round(lon, 6))
                 point.search_key = address_key(f"{street.fi} {number}")
                 points.append(point)

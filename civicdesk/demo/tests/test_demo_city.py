@@ -180,7 +180,7 @@ def test_demo_city_has_resident_topics_with_two_handled_elsewhere() -> None:
         topic.full_clean()  # a category, types of this organisation, valid questions
         for question in topic.questions.all():
             question.full_clean()
-    assert ContactFormSettings.objects.get(organization=org).consent_text_sv
+    assert ContactFormSettings.objects.get(organization=org).consent_text_sv  # type: ignore[attr-defined]
     points = list(AddressPoint.objects.filter(organization=org)[:50])
     assert len(points) == 50
     assert all(area_for_point(organization=org, lat=p.lat, lon=p.lon) is not None for p in points)
