@@ -231,6 +231,9 @@ class RequestsView(Open311View):
             consent_text=client.consent_text if has_personal_data else "",
             consent_method="api" if has_personal_data and client.consent_text else "",
             tracking_url_template=tracking, attachments=files,
+            # A point outside every area of an organisation that has areas is a mistake (a GPS fix
+            # at 0,0, another city): refused with 400, as on the residents' form.
+            require_inside_areas=True,
         )
         return representations.posted(reference=case.reference, token=case.tracking_token)
 

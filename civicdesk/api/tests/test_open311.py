@@ -208,6 +208,8 @@ def test_post_refuses_broken_multipart(client: Client, o311: Open311City) -> Non
     ({"lat": "91", "long": "24"}, 400, "lat"),
     ({"long": None}, 400, "lat"),
     ({"lat": "nan", "long": "inf"}, 400, "lat"),
+    ({"lat": "0", "long": "0"}, 400, "lat"),  # outside every area of the city
+    ({"lat": "61.5", "long": "23.8"}, 400, "lat"),
     ({"email": "not-an-address"}, 400, "email"),
     ({"phone": "call me maybe"}, 400, "phone"),
     ({"media_url": "javascript:alert(1)"}, 400, "media_url"),
