@@ -246,7 +246,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=["prepare", "run", "report"])
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--base", default="http://127.0.0.1:8091")
+    parser.add_argument("--base", default="http://127.0.0.1:8095")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--warmup", type=int, default=5)

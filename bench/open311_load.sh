@@ -23,7 +23,7 @@
 # would not). Results: bench/results/open311-<LABEL>/ (git ignores bench/results/). Every POST
 # creates a real case in the bench database (~3 000 per second of load at most).
 #
-# Settings (environment): LABEL (a timestamp), WORKERS ($(nproc)), PORT (8091), REDIS_PORT (56380),
+# Settings (environment): LABEL (a timestamp), WORKERS ($(nproc)), PORT (8095), REDIS_PORT (56385),
 # ROUNDS (3), DURATION (15), WARMUP (5), CONCURRENCY (8,16), DATABASE_POOL_MAX_SIZE (4 per worker),
 # BENCH_PGDATA (the cluster's folder, for bench/pg.sh; default var/bench-pg of this checkout),
 # BENCH_VENV (.venv of this checkout).
@@ -35,8 +35,8 @@ BIN="${BENCH_VENV:-$ROOT/.venv}/bin"
 LABEL="${LABEL:-$(date +%Y%m%d-%H%M%S)}"
 OUT="$ROOT/bench/results/open311-$LABEL"
 WORKERS="${WORKERS:-$(nproc)}"
-PORT="${PORT:-8091}"
-REDIS_PORT="${REDIS_PORT:-56380}"
+PORT="${PORT:-8095}"
+REDIS_PORT="${REDIS_PORT:-56385}"
 ROUNDS="${ROUNDS:-3}"
 DURATION="${DURATION:-15}"
 WARMUP="${WARMUP:-5}"
