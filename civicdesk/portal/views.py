@@ -399,6 +399,16 @@ def public_map_data(request: HttpRequest) -> HttpResponse:
         points, truncated = selectors.public_map_points(organization=organization, filters=form.filters(), bbox=bbox)
         case_url = reverse("portal:public_case", args=["REF"])
         org_query = _org_query(request, organization)
+        # Formatted once per day and status, not once per point (1,000 points cost 60 ms otherwise).
+        dates: dict[Any, str] = {}
+        statuses = {status.value: str(status.label) for status in selectors.PublicStatus}
+
+        def date_text(moment: Any) -> str:
+            day = timezone.localtime(moment).date()
+            if day not in dates:
+                dates[day] = formats.date_format(day, "SHORT_DATE_FORMAT")
+            return dates[day]
+
         body = json.dumps({
             "type": "FeatureCollection",
             "truncated": truncated,
@@ -410,9 +420,9 @@ def public_map_data(request: HttpRequest) -> HttpResponse:
                     "geometry": {"type": "Point", "coordinates": [point.lon, point.lat]},
                     "properties": {
                         "title": point.title,
-                        "date": formats.date_format(timezone.localtime(point.created_at), "SHORT_DATE_FORMAT"),
+                        "date": date_text(point.created_at),
                         "status": point.status,
-                        "status_text": str(selectors.PublicStatus(point.status).label),
+                        "status_text": statuses[point.status],
                         "category": point.category,
                         "category_name": point.category_name,
                         "url": case_url.replace("REF", point.reference) + (f"?{org_query}" if org_query else ""),

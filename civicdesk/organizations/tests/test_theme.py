@@ -41,7 +41,8 @@ def test_the_default_theme_meets_aa(city):
 
 def test_low_contrast_colours_are_warned_about(city):
     theme = Theme(organization=city.org, accent_colour="#7fb2ff", muted_colour="#bbbbbb")
-    warnings = theme.contrast_warnings()
+    with translation.override("en"):
+        warnings = theme.contrast_warnings()
     assert len(warnings) == 2
     assert any("Links" in w for w in warnings)
     # The focus ring shows if its outline (text colour) or its halo (focus colour) stands out.
@@ -120,13 +121,16 @@ def test_content_admins_edit_their_own_theme_and_see_the_snippet(client, city, o
     admin_user.save()
     add_role(admin_user, city.org, Role.CONTENT_ADMIN)
     client.force_login(admin_user)
-    page = client.get(reverse("admin:organizations_theme_change", args=[theme.pk]))
+    with translation.override("en"):
+        page = client.get(reverse("admin:organizations_theme_change", args=[theme.pk]))
     assert page.status_code == 200
     body = page.content.decode()
     assert f"/embed/{city.org.slug}/contact/{city.org.slug}/" in body
     assert "js/embed.js" in body
     assert client.get(reverse("admin:organizations_theme_change", args=[other.pk])).status_code in (302, 404)
-    response = client.post(reverse("admin:organizations_theme_change", args=[theme.pk]), {
+    with translation.override("en"):
+        change_url = reverse("admin:organizations_theme_change", args=[theme.pk])
+    response = client.post(change_url, {
         "text_colour": "#1a1a1a", "background_colour": "#ffffff", "accent_colour": "#99ccff",
         "muted_colour": "#595959", "focus_colour": "#ffbf47", "font_family": "", "heading_font_family": "",
     }, follow=True)
