@@ -84,8 +84,8 @@ def test_topic_list_is_searchable_without_javascript(client, city, topic):
     add_topic(city, "lights", name="Katuvalo ei pala", category=city.category_streets, kinds=["fault_report"])
     add_topic(city, "trees", name="Puut ja pensaat", keywords="oksat", category=city.category_parks,
               kinds=["wish"])
-    url = reverse("portal:contact", args=[city.org.slug])
     with translation.override("en"):
+        url = reverse("portal:contact", args=[city.org.slug])
         everything = client.get(url).content.decode()
         found = client.get(url, {"q": "OKSAT"}).content.decode()
         folded = client.get(url, {"q": "katuvalo"}).content.decode()
@@ -365,8 +365,8 @@ def test_address_search_uses_the_organisations_list(client, city, other_city):
 def test_waiting_case_takes_more_information_with_a_photo(client, city):
     case = city.case()
     services.case_reply(case=case, actor=city.users["advisor"], body="Lähettäisitkö kuvan?", wait_for_customer=True)
-    url = reverse("portal:track", args=[case.tracking_token])
     with translation.override("en"):
+        url = reverse("portal:track", args=[case.tracking_token])
         page = client.get(url).content.decode()
     assert "We have asked you for more information" in page
     assert 'name="files"' in page
