@@ -61,7 +61,7 @@ from civicdesk.cases.models import (
 from civicdesk.core.errors import ApplicationError, InvalidInputError, InvalidStateError
 from civicdesk.demo import catalogue as cat
 from civicdesk.demo import texts
-from civicdesk.demo.topics import demo_topics_build
+from civicdesk.demo.topics import demo_topics_add_to_existing, demo_topics_build
 from civicdesk.organizations.calendars import public_holidays
 from civicdesk.organizations.models import Area, OpeningHours, Organization, ServiceGroup, Unit, WorkingCalendar
 from civicdesk.organizations.services import area_save
@@ -1173,6 +1173,7 @@ def demo_city_build(
     """
     say = progress or (lambda _message: None)
     if demo_city_exists():
+        demo_topics_add_to_existing(seed=seed)  # a city loaded before the contact form had topics
         return BuildReport(created=False)
     started = time.monotonic()
     rng = random.Random(seed)

@@ -255,10 +255,12 @@ def demo_topics_build(*, world: Any, seed: int) -> None:
             extra = _fields("choices", question.choices) if question.choices else {}
             TopicQuestion.objects.create(topic=topic, position=number, kind=question.kind, required=question.required,
                                          **_fields("label", question.label), **extra)
-    ContactFormSettings.objects.create(
-        organization=organization, privacy_notice_url="https://merilahti.example/tietosuoja",
+    ContactFormSettings.objects.update_or_create(organization=organization, defaults={
+        "privacy_notice_url": "https://merilahti.example/tietosuoja",
         **_fields("consent_text", CONSENT), **_fields("intro_text", INTRO),
-    )
+    })
+    if AddressPoint.objects.filter(organization=organization).exists():
+        return
     points = []
     for district, district_spec in zip(world.districts, DISTRICTS, strict=True):
         for street in district_spec.streets:
@@ -270,3 +272,38 @@ def demo_topics_build(*, world: Any, seed: int) -> None:
                 point.search_key = address_key(f"{street.fi} {number}")
                 points.append(point)
     AddressPoint.objects.bulk_create(points, batch_size=1000)
+
+
+def demo_topics_add_to_existing(*, seed: int) -> bool:
+    """Give a demo city loaded before topics existed its topics, once (so `make run` shows them).
+
+    Does nothing when the city has topics already, or lacks the categories and districts they need.
+    """
+    from types import SimpleNamespace
+
+    from django.db import transaction
+    from shapely.geometry import shape
+    from shapely.prepared import prep
+
+    from civicdesk.cases.models import Category
+    from civicdesk.demo.builder import District
+    from civicdesk.demo.catalogue import ORGANIZATION_SLUG
+    from civicdesk.organizations.models import Area, Organization
+
+    organization = Organization.objects.filter(slug=ORGANIZATION_SLUG).first()
+    if organization is None or Topic.objects.filter(organization=organization).exists():
+        return False
+    categories = {c.code: c for c in Category.objects.filter(organization=organization)}
+    areas = {a.code: a for a in Area.objects.filter(organization=organization)}
+    if any(spec.category and spec.category not in categories for spec in TOPICS) or any(
+        spec.code not in areas for spec in DISTRICTS
+    ):
+        return False
+    districts = []
+    for spec in DISTRICTS:
+        outline = shape(areas[spec.code].geometry)
+        districts.append(District(spec=spec, area=areas[spec.code], outline=outline, prepared=prep(outline)))
+    with transaction.atomic():
+        demo_topics_build(world=SimpleNamespace(organization=organization, categories=categories,
+                                                districts=districts), seed=seed)
+    return True

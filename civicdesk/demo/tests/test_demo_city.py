@@ -184,3 +184,6 @@ def test_demo_city_has_resident_topics_with_two_handled_elsewhere() -> None:
     points = list(AddressPoint.objects.filter(organization=org)[:50])
     assert len(points) == 50
     assert all(area_for_point(organization=org, lat=p.lat, lon=p.lon) is not None for p in points)
+    Topic.objects.filter(organization=org).delete()  # a city loaded before topics existed
+    demo_city_build(cases=10, seed=3)
+    assert Topic.objects.filter(organization=org).count() >= 15
