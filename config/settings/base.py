@@ -234,6 +234,8 @@ PORTAL_MAP_CACHE_SECONDS = env.int("PORTAL_MAP_CACHE_SECONDS", default=60)
 # Files a resident may send with one contact or message (each also within ATTACHMENT_MAX_BYTES).
 CONTACT_FILES_MAX = env.int("CONTACT_FILES_MAX", default=5)
 CONTACT_FILES_MAX_TOTAL_BYTES = env.int("CONTACT_FILES_MAX_TOTAL_BYTES", default=30 * 1024 * 1024)
+# Seconds each web process keeps a topic's form (topic, questions, types) before reading it again.
+PORTAL_FORM_CACHE_SECONDS = env.int("PORTAL_FORM_CACHE_SECONDS", default=30)
 
 # --- Open311 GeoReport v2 API (docs/open311.md) -------------------------------------------
 # Reads (GET) per client address; posts per client address (each key also has its own limit, set
