@@ -107,7 +107,7 @@ def test_service_definition(client: Client, o311: Open311City) -> None:
     root = xml(client.get(f"{BASE}/services/171.xml"))
     assert root.tag == "service_definition"
     assert root.find("attributes/attribute/values/value/key") is not None
-    missing = client.get(f"{BASE}/services/999.json")
+    missing = client.get(f"{BASE}/services/999.json", {"locale": "en"})
     assert missing.status_code == 404
     assert missing.json() == [{"code": 404, "description": "service_code: no such service."}]
 
