@@ -16,16 +16,11 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
 
-from civicdesk.core.request_context import client_ip_from_meta
+from civicdesk.core.request_context import client_address_rate_key
 from civicdesk.core.views import too_many_requests
 
 RATE_LIMIT_GROUP = "civicdesk.login"
 
-
-def _client_address(group: str, request: HttpRequest) -> str:
-    # The same address the audit log records: behind a reverse proxy REMOTE_ADDR is the proxy's,
-    # and a limit on it would lock every user out together.
-    return client_ip_from_meta(request.META, settings.TRUSTED_PROXY_COUNT) or ""
 
 
 def _too_many_attempts(request: HttpRequest) -> HttpResponse:
@@ -41,7 +36,8 @@ def login_rate_limited(view: Callable[..., HttpResponseBase]) -> Callable[..., H
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.method == "POST":
             by_address = is_ratelimited(
-                request, group=RATE_LIMIT_GROUP, key=_client_address, rate=settings.LOGIN_RATE_LIMIT, increment=True
+                request, group=RATE_LIMIT_GROUP, key=client_address_rate_key, rate=settings.LOGIN_RATE_LIMIT,
+                increment=True,
             )
             by_username = is_ratelimited(
                 request, group=RATE_LIMIT_GROUP + ".user", key="post:username",

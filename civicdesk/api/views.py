@@ -37,16 +37,13 @@ from civicdesk.api.selectors import (
 )
 from civicdesk.cases.models import CaseType
 from civicdesk.cases.services import SUPPORTED_LANGUAGES
-from civicdesk.core.request_context import client_ip_from_meta
+from civicdesk.core.request_context import client_address_rate_key
 from civicdesk.intake.services import case_intake
 from civicdesk.organizations.models import Organization
 
 DESCRIPTION_MAX_CHARS = 4000  # GeoReport v2: "free form text limited to 4,000 characters"
 MEDIA_FIELDS = ("media", "media[]")
 
-
-def _client_address(group: str, request: Any) -> str:
-    return client_ip_from_meta(request.META, settings.TRUSTED_PROXY_COUNT) or ""
 
 
 def _too_many() -> Open311Error:
@@ -79,7 +76,7 @@ class Open311View(APIView):
         super().initial(request, *args, **kwargs)
         translation.activate(_language(request))
         if request.method == "GET" and is_ratelimited(
-            request._request, group="civicdesk.open311.read", key=_client_address,
+            request._request, group="civicdesk.open311.read", key=client_address_rate_key,
             rate=lambda group, req: settings.OPEN311_READ_RATE_LIMIT, increment=True,
         ):
             raise _too_many()
@@ -156,7 +153,7 @@ class RequestsView(Open311View):
                    responses={200: schema.PostedSerializer(many=True), 400: schema.ERRORS, 403: schema.ERRORS,
                               404: schema.ERRORS, 413: schema.ERRORS, 415: schema.ERRORS, 429: schema.ERRORS})
     def post(self, request: Request, response_format: str = "json") -> Response:
-        if is_ratelimited(request._request, group="civicdesk.open311.post", key=_client_address,
+        if is_ratelimited(request._request, group="civicdesk.open311.post", key=client_address_rate_key,
                           rate=lambda group, req: settings.OPEN311_POST_RATE_LIMIT, increment=True):
             raise _too_many()
         declared = request.META.get("CONTENT_LENGTH") or "0"

@@ -7,18 +7,13 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from civicdesk.accounts.models import Role
-from civicdesk.accounts.permissions import ORGANIZATION_READ_ROLES, access_for
+from civicdesk.cases.permissions import organization_overview_for
 
 
 def _navigation(request: HttpRequest) -> dict[str, bool]:
-    access = access_for(request.user)
-    return {
-        # The organisation-wide list: every contact for advisors and readers, the own areas for viewers.
-        "overview": bool(access.organizations_with_role(*ORGANIZATION_READ_ROLES)),
-        "areas": bool(access.organizations_with_role(Role.VIEWER))
-        and not access.organizations_with_role(*ORGANIZATION_READ_ROLES),
-    }
+    # The organisation-wide list: every contact for advisors and readers, the own areas for viewers.
+    organization_id, areas_only = organization_overview_for(request.user)
+    return {"overview": organization_id is not None and not areas_only, "areas": areas_only}
 
 
 def workspace_navigation(request: HttpRequest) -> dict[str, Any]:

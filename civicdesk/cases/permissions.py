@@ -212,6 +212,19 @@ def bulk_actions_in(user: Any, organization_id: int) -> tuple[str, ...]:
     return tuple(actions)
 
 
+def organization_overview_for(user: Any) -> tuple[int | None, bool]:
+    """The organisation whose list of contacts the user gets, and whether it is only their areas'
+    cases (viewers); (None, False) when they get none. Organisation-wide readers come first."""
+    access = access_for(user)
+    readers = sorted(access.organizations_with_role(*ORGANIZATION_READ_ROLES))
+    if readers:
+        return readers[0], False
+    viewers = sorted(access.organizations_with_role(Role.VIEWER))
+    if viewers:
+        return viewers[0], True
+    return None, False
+
+
 def can_view_organization_list(user: Any, organization_id: int) -> bool:
     """Open the organisation-wide list of contacts (or, for viewers, of their areas' cases)."""
     access = access_for(user)

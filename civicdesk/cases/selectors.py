@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicdesk.accounts.models import Role
-from civicdesk.accounts.permissions import ORGANIZATION_READ_ROLES, access_for
+from civicdesk.accounts.permissions import access_for
 from civicdesk.cases.models import (
     Attachment,
     Case,
@@ -34,7 +34,12 @@ from civicdesk.cases.models import (
     Status,
     TimelineEntry,
 )
-from civicdesk.cases.permissions import _special_categories_filter, can_view_queue, cases_visible_to
+from civicdesk.cases.permissions import (
+    _special_categories_filter,
+    can_view_organization_list,
+    can_view_queue,
+    cases_visible_to,
+)
 from civicdesk.cases.querysets import SEARCH_CONFIGS
 from civicdesk.core.errors import InvalidInputError, NotFoundError
 from civicdesk.core.phone_numbers import phone_normalize
@@ -297,8 +302,7 @@ def cases_of_organization(
     For service advisors and the other organisation-wide readers, and for viewers, who see the
     cases of their areas only (the policy narrows it); anyone else gets NotFoundError.
     """
-    access = access_for(user)
-    if not access.is_superuser and not access.has_role(organization_id, *ORGANIZATION_READ_ROLES, Role.VIEWER):
+    if not can_view_organization_list(user, organization_id):
         raise NotFoundError()
     cases = cases_visible_to(user).filter(organization_id=organization_id)
     return _case_page(cases, status_filter=status_filter, sort=sort, page=page, page_size=page_size, filters=filters)

@@ -22,8 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from civicdesk.accounts.models import Role
-from civicdesk.accounts.permissions import ORGANIZATION_READ_ROLES, access_for, service_groups_visible_to
+from civicdesk.accounts.permissions import service_groups_visible_to
 from civicdesk.cases import permissions as policy
 from civicdesk.cases import selectors, services
 from civicdesk.cases.forms import (
@@ -111,14 +110,8 @@ def all_cases(request: HttpRequest) -> HttpResponse:
 
 def _organization_overview_for(user: Any) -> tuple[int | None, Any]:
     """The organisation whose overview the user gets, and the page's title."""
-    access = access_for(user)
-    readers = sorted(access.organizations_with_role(*ORGANIZATION_READ_ROLES))
-    if readers:
-        return readers[0], _("All contacts")
-    viewers = sorted(access.organizations_with_role(Role.VIEWER))
-    if viewers:
-        return viewers[0], _("Cases in my areas")
-    return None, ""
+    organization_id, areas_only = policy.organization_overview_for(user)
+    return organization_id, _("Cases in my areas") if areas_only else _("All contacts")
 
 
 def _case_list_page(

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -56,3 +57,14 @@ def client_ip_from_meta(meta: dict[str, str], trusted_proxy_count: int) -> str |
         if len(forwarded) >= trusted_proxy_count and _is_ip_address(forwarded[-trusted_proxy_count]):
             return forwarded[-trusted_proxy_count]
     return meta.get("REMOTE_ADDR") or None
+
+
+def client_address_rate_key(group: str, request: Any) -> str:
+    """django-ratelimit key: the client address as the audit log records it.
+
+    Behind a reverse proxy REMOTE_ADDR is the proxy's, and a limit on it would limit every
+    client together.
+    """
+    from django.conf import settings
+
+    return client_ip_from_meta(request.META, settings.TRUSTED_PROXY_COUNT) or ""

@@ -31,7 +31,7 @@ from django_ratelimit.decorators import ratelimit
 
 from civicdesk.cases.models import Channel, Status
 from civicdesk.core.errors import ApplicationError, NotFoundError
-from civicdesk.core.request_context import client_ip_from_meta
+from civicdesk.core.request_context import client_address_rate_key
 from civicdesk.intake import selectors as intake_selectors
 from civicdesk.intake.models import CASE_KIND_OF
 from civicdesk.intake.services import case_intake, customer_message_intake, form_answers_build
@@ -42,10 +42,6 @@ from civicdesk.portal import selectors
 from civicdesk.portal.forms import ContactForm, CustomerMessageForm, SearchForm
 from civicdesk.portal.public_filters import PublicCaseFilterForm, parse_bbox
 from civicdesk.portal.selectors import Bbox
-
-
-def _client_address(group: str, request: HttpRequest) -> str:
-    return client_ip_from_meta(request.META, settings.TRUSTED_PROXY_COUNT) or ""
 
 
 def _contact_rate(group: str, request: HttpRequest) -> str:
@@ -119,7 +115,7 @@ def _topic_list_page(request: HttpRequest, organization: Organization) -> HttpRe
 
 
 @require_http_methods(["GET", "POST"])
-@ratelimit(key=_client_address, rate=_contact_rate, method="POST", block=True, group="civicdesk.portal.contact")
+@ratelimit(key=client_address_rate_key, rate=_contact_rate, method="POST", block=True, group="civicdesk.portal.contact")
 def contact_topic(request: HttpRequest, organization_slug: str, topic_slug: str) -> HttpResponse:
     """The form for one topic (R1.3), or where to go instead when the matter is handled elsewhere (R10.8)."""
     organization = selectors.organization_for_contact(slug=organization_slug)
@@ -131,7 +127,7 @@ def contact_topic(request: HttpRequest, organization_slug: str, topic_slug: str)
 
 
 @require_http_methods(["GET", "POST"])
-@ratelimit(key=_client_address, rate=_contact_rate, method="POST", block=True, group="civicdesk.portal.contact")
+@ratelimit(key=client_address_rate_key, rate=_contact_rate, method="POST", block=True, group="civicdesk.portal.contact")
 def contact_other(request: HttpRequest, organization_slug: str) -> HttpResponse:
     """The general form for a matter that fits no topic; customer service routes it (R4.4)."""
     organization = selectors.organization_for_contact(slug=organization_slug)
@@ -268,7 +264,7 @@ def received(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@ratelimit(key=_client_address, rate=_message_rate, method="POST", block=True, group="civicdesk.portal.message")
+@ratelimit(key=client_address_rate_key, rate=_message_rate, method="POST", block=True, group="civicdesk.portal.message")
 @ratelimit(key=lambda group, request: request.path, rate=_message_rate, method="POST", block=True,
            group="civicdesk.portal.message.case")
 def track(request: HttpRequest, token: str) -> HttpResponse:
