@@ -175,7 +175,12 @@ def test_nearby_lookup_answers_json_or_a_translated_error(form, topic, lat, lon)
 @given(query=texts)
 def test_address_search_takes_any_text(form, query):
     city = form["city"]
-    response = Client().get(reverse("portal:contact_addresses", args=[city.org.slug]), {"q": query})
+    response = Client().get(reverse("portal:contact_addresses", args=[city.org.slug]), {"q": query},
+                            HTTP_ACCEPT="application/json")
+    if "\x00" in query:  # refused before the view: no one types it, and PostgreSQL cannot compare it
+        assert response.status_code == 400
+        assert response.json()["error"]["code"] == "null_character"
+        return
     assert response.status_code == 200
     assert "addresses" in response.json()
 
