@@ -1010,6 +1010,29 @@ def case_record_customer_message(
     return entry
 
 
+@transaction.atomic
+def case_record_unknown_sender_message(
+    *, case: Case, body: str, sender_label: str, channel: str, data: dict[str, Any] | None = None
+) -> TimelineEntry:
+    """A message that names the case (its reply address or mail thread) but comes from someone else.
+
+    Kept on the timeline for staff only (`is_internal`, `data.unknown_sender`): it changes neither
+    the customer nor the case's status, so a stranger cannot take a case over. Staff read it and
+    decide whether to accept it as the customer's message.
+    """
+    locked = _locked(case)
+    if locked.merged_into is not None:
+        locked = _locked(locked.merged_into)
+    _choice(channel, Channel, field="channel")
+    body = _text(body, field="body", label=_("Message"))
+    entry = _entry(locked, EntryKind.INBOUND_MESSAGE, actor_label=sender_label, body=body, is_internal=True,
+                   data={**(data or {}), "channel": channel, "unknown_sender": True})
+    _save(locked, [])
+    _audit(locked, "case.unknown_sender_message", None, {"entry": entry.pk}, actor_label=sender_label)
+    _announce(locked, "case.changed")
+    return entry
+
+
 # --- publication --------------------------------------------------------------------------
 
 

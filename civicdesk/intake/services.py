@@ -26,7 +26,7 @@ from civicdesk.cases.models import Case, CaseType, Category, EntryKind, Timeline
 from civicdesk.core.errors import InvalidInputError
 from civicdesk.intake.models import AddressPoint, QuestionKind, Topic, TopicQuestion, address_key
 from civicdesk.organizations.geometry import validate_coordinates
-from civicdesk.organizations.models import Area, Organization
+from civicdesk.organizations.models import Area, Organization, ServiceGroup
 
 TITLE_LENGTH = 80
 
@@ -125,6 +125,7 @@ def case_intake(
     attachments: Sequence[Any] = (),
     form_answers: Mapping[str, Any] | None = None,
     require_inside_areas: bool = False,
+    owner_group: ServiceGroup | None = None,
 ) -> Case:
     """Create the case for a contact from outside and send the customer a receipt after commit.
 
@@ -162,6 +163,7 @@ def case_intake(
         consent_text=consent_text,
         consent_method=consent_method,
         form_answers=form_answers,
+        owner_group=owner_group,
         actor=None,
         actor_label=customer_name,
     )
