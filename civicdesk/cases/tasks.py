@@ -7,7 +7,6 @@ from typing import Any
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -41,16 +40,15 @@ def case_reply_deliver_task(self: Any, entry_id: int) -> str:
         if entry is None or entry.delivery_state != DeliveryState.QUEUED:
             return "skipped"
         case = entry.case
-        sender = case.owner_group.email or settings.DEFAULT_FROM_EMAIL
-        message = EmailMessage(
-            subject=f"[{case.reference}] {case.title}",
-            body=reply_email_body(entry),
-            from_email=sender,
-            to=[case.customer_email],
-            headers={"Auto-Submitted": "auto-generated", "X-CivicDesk-Case": case.reference},
-        )
+        # The email channel (intake.sources.email) owns the headers that thread the conversation:
+        # Message-ID, In-Reply-To/References, the case's signed Reply-To and the group's sender.
+        from civicdesk.intake.models import OutboundKind
+        from civicdesk.intake.sources.email.outbound import mail_prepare, mail_send
+
+        prepared = mail_prepare(case=case, kind=OutboundKind.REPLY, entry=entry, to=case.customer_email,
+                                subject=f"[{case.reference}] {case.title}", body=reply_email_body(entry))
         try:
-            message.send(fail_silently=False)
+            mail_send(prepared)
         except Exception as exc:  # SMTP errors of every kind: retry, then record the failure
             if self.request.retries >= self.max_retries:
                 entry.delivery_state = DeliveryState.FAILED

@@ -9,11 +9,14 @@ another service altogether (`redirect_url`) instead of taking a contact.
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -232,3 +235,177 @@ class AddressPoint(models.Model):
         street = f"{self.street} {self.number}".strip()
         place = f"{self.postal_code} {self.municipality}".strip()
         return f"{street}, {place}" if place else street
+
+
+# --- the email channel (issue 5) -----------------------------------------------------------
+
+
+class ImapSecurity(models.TextChoices):
+    SSL = "ssl", _("TLS from the start (port 993)")
+    STARTTLS = "starttls", _("STARTTLS (port 143)")
+    NONE = "none", _("None (only on a trusted local network)")
+
+
+class Mailbox(TimestampedModel):
+    """A city address that takes contacts by email (palaute@…), and where its mail goes.
+
+    Mail arrives through the built-in SMTP receiver (an MTA relays to it) or by polling the
+    mailbox over IMAP, or both. The IMAP password is never stored: `imap_password_env` names the
+    environment variable that holds it, so secrets stay in the deployment's environment.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="mailboxes")
+    name = models.CharField(_("name"), max_length=200)
+    address = models.EmailField(
+        _("address"), unique=True,
+        help_text=_("The intake address residents write to. Replies come to the same address with a case token "
+                    "after the separator (palaute+c-…@)."),
+    )
+    service_group = models.ForeignKey(
+        "organizations.ServiceGroup", on_delete=models.PROTECT, null=True, blank=True, related_name="mailboxes",
+        verbose_name=_("service group"), help_text=_("Empty: new contacts go to the service advisors' intake."),
+    )
+    case_type = models.ForeignKey(CaseType, on_delete=models.PROTECT, related_name="+", verbose_name=_("case type"))
+    language = models.CharField(_("language"), max_length=8, default="fi",
+                                help_text=_("Language of new cases and of the acknowledgement."))
+    auto_acknowledge = models.BooleanField(
+        _("acknowledge new contacts"), default=True,
+        help_text=_("Mail the sender the case number when a new case is created (never to automatic mail)."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    imap_host = models.CharField(_("IMAP server"), max_length=255, blank=True,
+                                 help_text=_("Empty: this mailbox takes mail only through the SMTP receiver."))
+    imap_port = models.PositiveIntegerField(_("IMAP port"), default=993)
+    imap_security = models.CharField(_("IMAP security"), max_length=16, choices=ImapSecurity.choices,
+                                     default=ImapSecurity.SSL)
+    imap_username = models.CharField(_("IMAP user name"), max_length=255, blank=True)
+    imap_password_env = models.CharField(
+        _("environment variable of the IMAP password"), max_length=100, blank=True,
+        validators=[RegexValidator(r"^[A-Z_][A-Z0-9_]*$", _("Use capital letters, digits and underscores."))],
+        help_text=_("The name of the variable, e.g. MAILBOX_PALAUTE_PASSWORD, not the password."),
+    )
+    imap_folder = models.CharField(_("folder to read"), max_length=200, default="INBOX")
+    imap_done_folder = models.CharField(_("folder for handled mail"), max_length=200, default="CivicDesk",
+                                        help_text=_("Handled mail is moved here, never deleted."))
+    last_polled_at = models.DateTimeField(_("last read"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("mailbox")
+        verbose_name_plural = _("mailboxes")
+        ordering = ["address"]
+
+    def __str__(self) -> str:
+        return self.address
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.address = self.address.strip().lower()
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        errors = {}
+        group = self.service_group
+        if group is not None and self.organization_id and group.organization_id != self.organization_id:
+            errors["service_group"] = _("Choose a group of this organisation.")
+        if self.case_type_id and self.organization_id and self.case_type.organization_id != self.organization_id:
+            errors["case_type"] = _("Choose a case type of this organisation.")
+        if self.imap_host and not (self.imap_username and self.imap_password_env):
+            errors["imap_username"] = _("Reading over IMAP needs a user name and the password's variable.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def imap_password(self) -> str:
+        return os.environ.get(self.imap_password_env, "") if self.imap_password_env else ""
+
+
+class InboundState(models.TextChoices):
+    RECEIVED = "received", _("Received, not handled yet")
+    CASE_CREATED = "case_created", _("New case")
+    ADDED_TO_CASE = "added_to_case", _("Added to a case")
+    HELD_UNKNOWN_SENDER = "held_unknown_sender", _("Held: unknown sender")
+    ACCEPTED = "accepted", _("Accepted by staff")
+    IGNORED_AUTOMATIC = "ignored_automatic", _("Automatic mail, not answered")
+    RATE_LIMITED = "rate_limited", _("Held: too many messages from the sender")
+    REJECTED_SIZE = "rejected_size", _("Refused: too large")
+    FAILED = "failed", _("Could not be handled")
+
+
+class InboundEmail(models.Model):
+    """One message that came in, kept as evidence with what was done with it.
+
+    The raw message is kept up to `EMAIL_RAW_MAX_BYTES`. `sha256` of the raw bytes makes the
+    intake idempotent: the same message read twice (an IMAP poll interrupted before the move,
+    an MTA that retries) ends up once in a case.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.SET_NULL, null=True, blank=True, related_name="inbound")
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    entry = models.ForeignKey("cases.TimelineEntry", on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+")
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+    source = models.CharField(_("source"), max_length=8)  # smtp | imap
+    envelope_recipient = models.CharField(_("recipient"), max_length=320, blank=True)
+    sender_address = models.CharField(_("sender"), max_length=320, blank=True, db_index=True)
+    sender_name = models.CharField(_("sender's name"), max_length=200, blank=True)
+    subject = models.CharField(_("subject"), max_length=998, blank=True)
+    message_id = models.CharField(max_length=998, blank=True)
+    raw = models.BinaryField(_("raw message"), blank=True)
+    raw_size = models.PositiveIntegerField(_("size"), default=0)
+    raw_truncated = models.BooleanField(default=False)
+    sha256 = models.CharField(max_length=64)
+    state = models.CharField(_("state"), max_length=24, choices=InboundState.choices, default=InboundState.RECEIVED)
+    auto_kind = models.CharField(_("automatic mail"), max_length=16, blank=True)
+    authentication = models.JSONField(_("sender authentication"), default=dict, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    forwarded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+", verbose_name=_("forwarded by"))
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("incoming email")
+        verbose_name_plural = _("incoming email")
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "sha256"], name="inbound_email_once_per_org"),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "message_id"], name="inbound_email_msgid_idx"),
+            models.Index(fields=["organization", "sender_address", "received_at"], name="inbound_email_sender_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sender_address}: {self.subject[:60]}"
+
+
+class OutboundKind(models.TextChoices):
+    REPLY = "reply", _("Reply")
+    RECEIPT = "receipt", _("Receipt")
+    ACKNOWLEDGEMENT = "acknowledgement", _("Acknowledgement")
+    BOUNCE = "bounce", _("Refusal")
+
+
+class OutboundEmail(models.Model):
+    """A mail the system sent about a case, with the Message-ID that the customer's reply will cite."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    entry = models.ForeignKey("cases.TimelineEntry", on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+")
+    kind = models.CharField(_("kind"), max_length=16, choices=OutboundKind.choices)
+    message_id = models.CharField(max_length=998)
+    to_address = models.CharField(_("to"), max_length=320)
+    state = models.CharField(_("state"), max_length=16, default="queued")
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing email")
+        verbose_name_plural = _("outgoing email")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "message_id"], name="outbound_email_msgid_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.to_address}"

@@ -1,28 +1,125 @@
-"""Background work of the intake: the receipt mail to the customer."""
+"""Background work of the intake: receipts and acknowledgements to customers, and the email channel's
+handling of stored mail, its refusals and the IMAP polling (issue 5).
+
+Tasks take ids and are idempotent: a message handled once is never handled again, a receipt sent
+twice is harmless, a lost one is not.
+"""
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 
 from civicdesk.cases.models import Case
+from civicdesk.intake.models import InboundEmail, InboundState, Mailbox, OutboundKind
+
+logger = logging.getLogger(__name__)
+
+
+def _tracking_url(case: Case) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse("portal:track", args=[case.tracking_token])
+
+
+def _receipt(case: Case, *, tracking_url: str, kind: str) -> bool:
+    from civicdesk.intake.sources.email.outbound import mail_prepare, mail_send, mailbox_for_case
+
+    with translation.override(case.language or case.organization.default_language):
+        context = {"case": case, "tracking_url": tracking_url, "reply_by_email": mailbox_for_case(case) is not None}
+        subject = render_to_string("intake/receipt_subject.txt", context).strip()
+        body = render_to_string("intake/receipt_email.txt", context)
+    prepared = mail_prepare(case=case, kind=kind, subject=f"[{case.reference}] {subject}", body=body,
+                            to=case.customer_email)
+    mail_send(prepared)
+    return True
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=30, retry_kwargs={"max_retries": 5})
 def intake_receipt_send_task(*, case_id: int, tracking_url: str) -> bool:
     """Mail the case number and the private tracking link to the customer, in the case's language.
 
-    Idempotent enough for retries: a receipt sent twice is harmless, a lost one is not.
+    The mail carries the case's reply address and a Message-ID of ours, so that answering it
+    adds to the case.
     """
-    case = Case.objects.filter(pk=case_id).select_related("organization").first()
+    case = Case.objects.filter(pk=case_id).select_related("organization", "owner_group").first()
     if case is None or not case.customer_email:
         return False
-    with translation.override(case.language or case.organization.default_language):
-        context = {"case": case, "tracking_url": tracking_url}
-        subject = render_to_string("intake/receipt_subject.txt", context).strip()
-        body = render_to_string("intake/receipt_email.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [case.customer_email])
+    return _receipt(case, tracking_url=tracking_url, kind=OutboundKind.RECEIPT)
+
+
+@shared_task(acks_late=True)
+def inbound_email_process_task(*, inbound_id: int) -> str:
+    """Handle one stored incoming mail (`intake.sources.email.services.inbound_email_process`)."""
+    from civicdesk.intake.sources.email.services import inbound_email_process
+
+    row = inbound_email_process(inbound_id=inbound_id)
+    return row.state if row is not None else "missing"
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=30, retry_kwargs={"max_retries": 5})
+def email_acknowledgement_send_task(*, inbound_id: int) -> bool:
+    """Acknowledge a case created from a mail: its number, the tracking link, and that answering adds to it."""
+    row = InboundEmail.objects.filter(pk=inbound_id, state=InboundState.CASE_CREATED).first()
+    if row is None or row.case_id is None or row.details.get("acknowledged"):
+        return False
+    case = Case.objects.select_related("organization", "owner_group").get(pk=row.case_id)
+    if not case.customer_email:
+        return False
+    _receipt(case, tracking_url=_tracking_url(case), kind=OutboundKind.ACKNOWLEDGEMENT)
+    row.details = {**row.details, "acknowledged": True}
+    row.save(update_fields=["details"])
     return True
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=30, retry_kwargs={"max_retries": 5})
+def email_refusal_send_task(*, inbound_id: int) -> bool:
+    """Tell the sender of a message that was too large why it was not taken, and what to do instead."""
+    from django.core.mail import EmailMessage
+    from django.template.defaultfilters import filesizeformat
+
+    from civicdesk.intake.sources.email.services import message_id_make
+
+    row = InboundEmail.objects.select_related("mailbox", "organization").filter(
+        pk=inbound_id, state=InboundState.REJECTED_SIZE).first()
+    if row is None or not row.sender_address or row.details.get("refusal_sent") or row.auto_kind:
+        return False
+    language = row.mailbox.language if row.mailbox else row.organization.default_language
+    sender = row.mailbox.address if row.mailbox else settings.DEFAULT_FROM_EMAIL
+    with translation.override(language):
+        context = {"row": row, "organization": row.organization, "limit": filesizeformat(settings.EMAIL_MAX_BYTES),
+                   "size": filesizeformat(row.raw_size), "contact_url": settings.SITE_URL.rstrip("/") + "/"}
+        subject = render_to_string("intake/email_refused_subject.txt", context).strip()
+        body = render_to_string("intake/email_refused.txt", context)
+    headers: dict[str, Any] = {"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All",
+                               "Message-ID": message_id_make(case=None, kind="refusal",
+                                                             domain=sender.rpartition("@")[2] or "localhost")}
+    if row.message_id:
+        headers.update({"In-Reply-To": row.message_id, "References": row.message_id})
+    EmailMessage(subject=subject, body=body, from_email=sender, to=[row.sender_address], headers=headers).send()
+    row.details = {**row.details, "refusal_sent": True}
+    row.save(update_fields=["details"])
+    return True
+
+
+@shared_task(acks_late=True)
+def mailbox_poll_task(*, mailbox_id: int) -> int:
+    """Read one mailbox over IMAP: store each message, handle it, move it to the handled folder."""
+    from civicdesk.intake.sources.email.imap import mailbox_poll
+
+    mailbox = Mailbox.objects.filter(pk=mailbox_id, is_active=True).exclude(imap_host="").first()
+    return mailbox_poll(mailbox=mailbox) if mailbox is not None else 0
+
+
+@shared_task
+def mailboxes_poll_task() -> int:
+    """Beat: queue a poll of every active mailbox that is read over IMAP."""
+    ids = list(Mailbox.objects.filter(is_active=True, organization__is_active=True).exclude(imap_host="")
+               .values_list("pk", flat=True))
+    for mailbox_id in ids:
+        mailbox_poll_task.delay(mailbox_id=mailbox_id)
+    return len(ids)

@@ -186,6 +186,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "civicdesk.notifications.tasks.notifications_email_bundles_task",
         "schedule": 5 * 60,
     },
+    "intake-email-imap-poll": {
+        "task": "civicdesk.intake.tasks.mailboxes_poll_task",
+        "schedule": env.int("EMAIL_IMAP_POLL_SECONDS", default=60),
+    },
 }
 
 # --- Internationalisation -----------------------------------------------------------------
@@ -277,6 +281,23 @@ RATELIMIT_VIEW = "civicdesk.core.views.rate_limited"
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CivicDesk <noreply@civicdesk.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The email channel (issue 5, docs/subsystems/email.md).
+EMAIL_SMTP_RECEIVER_HOST = env.str("EMAIL_SMTP_RECEIVER_HOST", default="127.0.0.1")
+EMAIL_SMTP_RECEIVER_PORT = env.int("EMAIL_SMTP_RECEIVER_PORT", default=2525)
+# Largest message taken (SMTP SIZE, IMAP); bigger ones are refused with an explaining bounce.
+EMAIL_MAX_BYTES = env.int("EMAIL_MAX_BYTES", default=40 * 1024 * 1024)
+# The raw message kept as evidence with each incoming mail, up to this many bytes.
+EMAIL_RAW_MAX_BYTES = env.int("EMAIL_RAW_MAX_BYTES", default=2 * 1024 * 1024)
+# Reply addresses are <local><separator>c-<token>@<domain> (plus-addressing).
+EMAIL_REPLY_SEPARATOR = env.str("EMAIL_REPLY_SEPARATOR", default="+")
+# Messages one sender may send to an organisation per hour before the rest are held.
+EMAIL_SENDER_RATE_LIMIT_PER_HOUR = env.int("EMAIL_SENDER_RATE_LIMIT_PER_HOUR", default=30)
+# authserv-ids of our own MTA; only its Authentication-Results count (empty: the topmost header).
+EMAIL_TRUSTED_AUTHSERV_IDS = env.list("EMAIL_TRUSTED_AUTHSERV_IDS", default=[])
+EMAIL_IMAP_POLL_SECONDS = env.int("EMAIL_IMAP_POLL_SECONDS", default=60)
+EMAIL_IMAP_TIMEOUT_SECONDS = env.int("EMAIL_IMAP_TIMEOUT_SECONDS", default=30)
+# Start the SMTP receiver with `make run` (the embedded default).
+EMAIL_SMTP_RECEIVER_IN_RUN = env.bool("EMAIL_SMTP_RECEIVER_IN_RUN", default=True)
 
 # --- Security -----------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -84,6 +84,7 @@ class Forwarded:
     sender_address: str
     subject: str
     text: str
+    comment: str = ""  # what the forwarder wrote above the forwarded message
 
 
 @dataclass
@@ -490,7 +491,7 @@ def _inline_forward(text: str, subject: str) -> Forwarded | None:
     body = rest[body_start.end():] if body_start else ""
     return Forwarded(sender_name=_clean_line(name), sender_address=address.strip().lower(),
                      subject=_clean_line(subject_found.group("value")) if subject_found else "",
-                     text=_normalise_text(body))
+                     text=_normalise_text(body), comment=_normalise_text(text[:marker.start()]))
 
 
 def _attached_forward(message: Message) -> Forwarded | None:
@@ -568,4 +569,6 @@ def email_parse(raw: bytes, *, trusted_authserv_ids: frozenset[str] = frozenset(
         parsed.bounced_message_ids = _returned_message_ids(message)
     parsed.authentication = authentication_results(message, trusted_authserv_ids)
     parsed.forwarded = _attached_forward(message) or _inline_forward(parsed.text, parsed.subject)
+    if parsed.forwarded is not None and not parsed.forwarded.comment and parsed.forwarded.text not in parsed.text:
+        parsed.forwarded.comment = parsed.trimmed_text  # forwarded as an attachment: the body is the comment
     return parsed

@@ -1,0 +1,135 @@
+"""Mail out of cases: addresses and headers that make replies come back to the right case.
+
+Every mail about a case gets a Message-ID of our own (kept in `OutboundEmail`, so the customer's
+answer, which cites it in `In-Reply-To`, finds the case), `In-Reply-To`/`References` pointing at
+the customer's messages (so their client threads the conversation) and `Reply-To` the case's
+signed reply address. Mail the system writes by itself carries `Auto-Submitted: auto-replied`,
+which well-behaved autoresponders never answer (RFC 3834).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from email.utils import formataddr
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.utils import timezone
+
+from civicdesk.cases.models import Case, DeliveryState, TimelineEntry
+from civicdesk.intake.models import InboundEmail, Mailbox, OutboundEmail, OutboundKind
+from civicdesk.intake.sources.email.parsing import ParsedEmail
+from civicdesk.intake.sources.email.services import case_reply_address, mailbox_for_case, message_id_make
+
+__all__ = ["mail_prepare", "mail_send", "mailbox_for_case", "outbound_bounced"]
+
+logger = logging.getLogger(__name__)
+
+REFERENCES_MAX = 10
+AUTOMATIC_KINDS = {OutboundKind.RECEIPT, OutboundKind.ACKNOWLEDGEMENT, OutboundKind.BOUNCE}
+
+
+@dataclass
+class PreparedMail:
+    outbound: OutboundEmail
+    message: EmailMultiAlternatives
+
+
+def _domain(mailbox: Mailbox | None) -> str:
+    if mailbox is not None:
+        return mailbox.address.rpartition("@")[2]
+    default = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip("> ")
+    return default or "civicdesk.localhost"
+
+
+def case_sender(case: Case, mailbox: Mailbox | None) -> str:
+    """The From address: the case's service group's own address, else the mailbox's, else the default."""
+    group = case.owner_group
+    name = str(group.name) if group is not None else str(case.organization.name)
+    if group is not None and group.email:
+        return formataddr((name, group.email))
+    if mailbox is not None:
+        return formataddr((str(case.organization.name), mailbox.address))
+    return settings.DEFAULT_FROM_EMAIL
+
+
+def thread_headers(case: Case) -> dict[str, str]:
+    """In-Reply-To the customer's latest message, References the case's conversation so far (oldest first)."""
+    inbound = list(InboundEmail.objects.filter(case=case).exclude(message_id="")
+                   .order_by("received_at", "id").values_list("message_id", flat=True)[:50])
+    outbound = list(OutboundEmail.objects.filter(case=case).exclude(message_id="")
+                    .order_by("created_at", "id").values_list("message_id", flat=True)[:50])
+    if not inbound and not outbound:
+        return {}
+    chain = inbound[:1] + [m for m in outbound + inbound[1:] if m not in inbound[:1]]
+    chain = chain[:1] + chain[1:][-(REFERENCES_MAX - 1):]
+    headers = {"References": " ".join(chain)}
+    if inbound:
+        headers["In-Reply-To"] = inbound[-1]
+    return headers
+
+
+def mail_prepare(
+    *, case: Case, kind: str, subject: str, body: str, to: str, entry: TimelineEntry | None = None,
+    html: str = "", extra_headers: dict[str, str] | None = None,
+) -> PreparedMail:
+    """The message and its `OutboundEmail` row (state queued); `mail_send` sends it."""
+    mailbox = mailbox_for_case(case)
+    # A retry sends the same message again under the same Message-ID.
+    outbound = OutboundEmail.objects.filter(entry=entry, kind=kind).first() if entry is not None else None
+    message_id = outbound.message_id if outbound else message_id_make(case=case, kind=kind, domain=_domain(mailbox))
+    headers = {"Message-ID": message_id, "X-CivicDesk-Case": case.reference, **thread_headers(case)}
+    if kind in AUTOMATIC_KINDS:
+        headers["Auto-Submitted"] = "auto-replied"
+        headers["X-Auto-Response-Suppress"] = "All"
+    headers.update(extra_headers or {})
+    reply_to = [case_reply_address(case=case, mailbox=mailbox)] if mailbox is not None else []
+    message = EmailMultiAlternatives(subject=" ".join(subject.split())[:250], body=body,
+                                     from_email=case_sender(case, mailbox), to=[to], reply_to=reply_to,
+                                     headers=headers)
+    if html:
+        message.attach_alternative(html, "text/html")
+    if outbound is None:
+        outbound = OutboundEmail.objects.create(organization_id=case.organization_id, case=case, entry=entry,
+                                                kind=kind, message_id=message_id, to_address=to[:320])
+    return PreparedMail(outbound=outbound, message=message)
+
+
+def mail_send(prepared: PreparedMail) -> None:
+    """Send through Django's mail backend (SMTP in production); raises on failure for the task to retry."""
+    try:
+        prepared.message.send(fail_silently=False)
+    except Exception as exc:
+        OutboundEmail.objects.filter(pk=prepared.outbound.pk).update(state="failed", error=str(exc)[:1000])
+        raise
+    OutboundEmail.objects.filter(pk=prepared.outbound.pk).update(state="sent", sent_at=timezone.now(), error="")
+
+
+def outbound_bounced(*, organization_id: int, parsed: ParsedEmail) -> list[int]:
+    """Mark the mail a bounce returns as failed, and its timeline entry's delivery with the reason.
+
+    The returned mail is found by the Message-ID the bounce quotes, else by a failed recipient's
+    latest mail. Returns the ids of the `OutboundEmail` rows marked.
+    """
+    rows: list[OutboundEmail] = []
+    if parsed.bounced_message_ids:
+        rows = list(OutboundEmail.objects.filter(organization_id=organization_id,
+                                                 message_id__in=parsed.bounced_message_ids))
+    if not rows:
+        for failure in parsed.delivery_failures[:5]:
+            latest = (OutboundEmail.objects
+                      .filter(organization_id=organization_id, to_address__iexact=failure.recipient)
+                      .order_by("-created_at", "-id").first())
+            if latest is not None:
+                rows.append(latest)
+    reason = "; ".join(f"{f.status} {f.diagnostic}".strip() for f in parsed.delivery_failures)[:500] or parsed.subject
+    for row in rows:
+        OutboundEmail.objects.filter(pk=row.pk).update(state="failed", error=f"bounce: {reason}"[:1000])
+        if row.entry_id is not None:
+            entry = TimelineEntry.objects.filter(pk=row.entry_id).first()
+            if entry is not None:
+                entry.delivery_state = DeliveryState.FAILED
+                entry.data = {**entry.data, "error": reason}
+                entry.save(update_fields=["delivery_state", "data"])
+    return [row.pk for row in rows]
