@@ -21,6 +21,7 @@ from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import TextField, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -66,7 +67,7 @@ from civicdesk.core.phone_numbers import phone_normalize
 from civicdesk.core.realtime import organization_group_name, publish_after_commit, service_group_channel_name
 from civicdesk.notifications.services import notify_case_event
 from civicdesk.organizations.geometry import validate_coordinates
-from civicdesk.organizations.models import Organization, ServiceGroup
+from civicdesk.organizations.models import Area, Organization, ServiceGroup
 from civicdesk.organizations.selectors import area_for_point
 from civicdesk.privacy.services import audit_record
 
@@ -257,19 +258,91 @@ def _next_reference(organization: Organization, year: int) -> str:
     for _attempt in range(3):
         sequence = ReferenceSequence.objects.select_for_update().filter(organization=organization, year=year).first()
         if sequence is None:
-            try:
-                with transaction.atomic():
-                    sequence = ReferenceSequence.objects.create(organization=organization, year=year, last_value=0)
-            except IntegrityError:
+            if not _create_reference_sequence(organization.pk, year):
                 continue
-            sequence = ReferenceSequence.objects.select_for_update().get(pk=sequence.pk)
+            sequence = ReferenceSequence.objects.select_for_update().get(organization=organization, year=year)
         sequence.last_value += 1
         sequence.save(update_fields=["last_value"])
-        return f"{year}-{sequence.last_value:06d}"
+        return _reference_text(year, sequence.last_value)
     raise InvalidStateError(_("Could not allocate a reference number; try again."))
 
 
-def _validate_categories(organization: Organization, categories: Iterable[Category | int] | None) -> list[Category]:
+def _reference_text(year: int, value: int) -> str:
+    return f"{year}-{value:06d}"
+
+
+def _create_reference_sequence(organization_id: int, year: int) -> bool:
+    """The organisation's first number of the year: its counter row. False if another transaction won the race."""
+    try:
+        with transaction.atomic():
+            ReferenceSequence.objects.create(organization_id=organization_id, year=year, last_value=0)
+    except IntegrityError:
+        return False
+    return True
+
+
+# PostgreSQL: the number, the case's final reference and the reference's words in the search vector,
+# in one statement. The counter row stays locked until commit (numbers have no gaps, ADR 0016).
+_NUMBER_CASE_SQL = """
+WITH counter AS (
+    UPDATE cases_referencesequence SET last_value = last_value + 1
+     WHERE organization_id = %(organization)s AND year = %(year)s
+ RETURNING last_value
+)
+UPDATE cases_case
+   SET reference = %(prefix)s || CASE WHEN counter.last_value < 1000000
+                                      THEN lpad(counter.last_value::text, 6, '0')
+                                      ELSE counter.last_value::text END,
+       search_vector = setweight(to_tsvector('simple'::regconfig, %(prefix)s || CASE WHEN counter.last_value < 1000000
+                                      THEN lpad(counter.last_value::text, 6, '0')
+                                      ELSE counter.last_value::text END), 'D')
+                       || COALESCE(cases_case.search_vector, ''::tsvector)
+  FROM counter
+ WHERE cases_case.id = %(case)s
+RETURNING cases_case.reference
+"""
+
+
+def _number_case(case: Case, year: int) -> str:
+    """Give a just-created case its real number (and, on PostgreSQL, index it); returns the reference.
+
+    Called last before the audit entry: the organisation's counter row is locked from here to the
+    commit, and every other contact of the organisation waits for it.
+    """
+    if connection.vendor != "postgresql":
+        reference = _next_reference(case.organization, year)
+        Case.objects.filter(pk=case.pk).update(reference=reference)
+        return reference
+    for _attempt in range(3):
+        with connection.cursor() as cursor:
+            cursor.execute(_NUMBER_CASE_SQL, {"organization": case.organization_id, "year": year,
+                                              "prefix": f"{year}-", "case": case.pk})
+            row = cursor.fetchone()
+        if row is not None:
+            return str(row[0])
+        _create_reference_sequence(case.organization_id, year)
+    raise InvalidStateError(_("Could not allocate a reference number; try again."))
+
+
+def _new_case_search_vector(*, title: str, description: str, language: str) -> Any:
+    """The search vector of a new case, computed in its INSERT from the texts (no column references).
+
+    The same words and weights as `case_refresh_search_vector`, less the reference, which
+    `_number_case` adds when the number is known.
+    """
+    config = SEARCH_CONFIGS.get(language, "simple")
+    title_value = Value(title, output_field=TextField())
+    description_value = Value(description, output_field=TextField())
+    return (
+        SearchVector(title_value, weight="A", config=config)
+        + SearchVector(description_value, weight="B", config=config)
+        + SearchVector(title_value, description_value, weight="D", config="simple")
+    )
+
+
+def _validate_categories(
+    organization: Organization, categories: Iterable[Category | int] | None, *, with_default_group: bool = False
+) -> list[Category]:
     if categories is None:
         return []
     if isinstance(categories, str | bytes) or not isinstance(categories, Iterable):
@@ -280,7 +353,13 @@ def _validate_categories(organization: Organization, categories: Iterable[Catego
     ids = [c if isinstance(c, int) else c.pk for c in items]
     if len(ids) > 10:
         raise InvalidInputError(_("At most ten categories can be chosen."), field="categories")
-    found = {c.pk: c for c in Category.objects.filter(organization=organization, pk__in=ids, is_active=True)}
+    if not ids:
+        return []
+    found_categories = Category.objects.filter(organization=organization, pk__in=ids, is_active=True)
+    if with_default_group:
+        # The primary category's group comes with it (case_create routes there): one query, not two.
+        found_categories = found_categories.select_related("default_group")
+    found = {c.pk: c for c in found_categories}
     if len(found) != len(set(ids)):
         raise InvalidInputError(_("Choose categories of this organisation."), field="categories")
     return [found[i] for i in dict.fromkeys(ids)]
@@ -304,6 +383,13 @@ def _validate_group(
         return ServiceGroup.objects.get(pk=group_id, organization_id=organization_id, is_active=True)
     except ServiceGroup.DoesNotExist as exc:
         raise InvalidInputError(_("Choose an active service group of this organisation."), field=field) from exc
+
+
+def _active_group_of(organization_id: int, group: ServiceGroup | None) -> ServiceGroup:
+    """`group` (already read) if it is an active group of the organisation, else _validate_group's error."""
+    if group is None or group.organization_id != organization_id or not group.is_active:
+        raise InvalidInputError(_("Choose an active service group of this organisation."), field="service_group")
+    return group
 
 
 def _validate_handler(organization_id: int, handler: Any, group: ServiceGroup) -> Any:
@@ -397,12 +483,16 @@ def case_create(
     actor_label: str = "",
     created_at: dt.datetime | None = None,
     form_answers: Mapping[str, Any] | None = None,
+    require_inside_areas: bool = False,
 ) -> Case:
     """Create a case with its reference number, first timeline entry and audit entry.
 
     `actor` is the staff member who logs a contact (walk-in, phone) or the internal customer;
     None means a channel adapter acting for a resident. Without `owner_group` the primary
     category's default group takes it, else the organisation's group for unclear contacts.
+    With `require_inside_areas`, a point outside every area of an organisation that has areas is
+    refused. Every check runs before the first write; the writes join the caller's transaction
+    without a savepoint. Reference numbers are consecutive per organisation and year, without gaps.
     """
     if actor is not None:
         access = access_for(actor)
@@ -429,22 +519,36 @@ def case_create(
     if answer_requested and not (email or phone):
         raise InvalidInputError(_("To get an answer, give an email address or a phone number."), field="customer_email")
     lat_f, lon_f = _clean_location(lat, lon)
+    address = _text(address, field="address", label=_("Address"), required=False, max_length=300)
+    customer_name = _text(customer_name, field="customer_name", label=_("Name"), required=False, max_length=200)
+    consent_text = _text(consent_text, field="consent_text", label=_("Consent"), required=False)
     moment = created_at or _now()
-    with transaction.atomic():
-        chosen = _validate_categories(organization, categories)
-        if owner_group is not None:
-            group = _validate_group(organization.pk, owner_group)
-        elif chosen and chosen[0].default_group_id:
-            group = _validate_group(organization.pk, chosen[0].default_group_id)
-        else:
-            group = _intake_group(organization)
-        if contains_special_categories:
-            group = _special_owner_group(case_type, group, explicit=owner_group is not None)
-        area = (
-            area_for_point(organization=organization, lat=lat_f, lon=lon_f)
-            if lat_f is not None and lon_f is not None
-            else None
-        )
+    # Reads and checks first, outside the transaction's writes: a refusal leaves nothing to roll back
+    # and needs no savepoint (docs/benchmarks.md, contact form).
+    chosen = _validate_categories(organization, categories, with_default_group=owner_group is None)
+    if owner_group is not None:
+        group = _validate_group(organization.pk, owner_group)
+    elif chosen and chosen[0].default_group_id:
+        group = _active_group_of(organization.pk, chosen[0].default_group)
+    else:
+        group = _intake_group(organization)
+    if contains_special_categories:
+        group = _special_owner_group(case_type, group, explicit=owner_group is not None)
+    area = (
+        area_for_point(organization=organization, lat=lat_f, lon=lon_f)
+        if lat_f is not None and lon_f is not None
+        else None
+    )
+    if require_inside_areas and lat_f is not None and area is None and (
+        Area.objects.filter(organization=organization).exists()
+    ):
+        raise InvalidInputError(
+            _("The place is outside the area of %(organization)s. Move the marker, or leave the location out.")
+            % {"organization": organization.name}, field="location")
+    postgres = connection.vendor == "postgresql"
+    # No savepoint: inside a caller's transaction (case_intake) only database errors can happen
+    # below, and they roll back the caller's work too.
+    with transaction.atomic(savepoint=False):
         case = Case.objects.create(
             organization=organization,
             # Provisional and unique; the real number is taken last (below).
@@ -457,14 +561,14 @@ def case_create(
             description=description,
             lat=lat_f,
             lon=lon_f,
-            address=_text(address, field="address", label=_("Address"), required=False, max_length=300),
+            address=address,
             area=area,
-            customer_name=_text(customer_name, field="customer_name", label=_("Name"), required=False, max_length=200),
+            customer_name=customer_name,
             customer_email=email,
             customer_phone=phone,
             customer_type=customer_type,
             answer_requested=answer_requested,
-            consent_text=_text(consent_text, field="consent_text", label=_("Consent"), required=False),
+            consent_text=consent_text,
             consent_method=consent_method,
             consent_at=moment if consent_text else None,
             submitted_by=submitted_by,
@@ -476,17 +580,19 @@ def case_create(
             status=Status.NEW,
             created_at=moment,
             last_activity_at=moment,
+            search_vector=(
+                _new_case_search_vector(title=title, description=description, language=language) if postgres else None
+            ),
         )
+        case.search_vector = None  # the expression above is not a value to save again
         _set_categories(case, chosen, new=True)
         _entry(case, EntryKind.CREATED, actor=actor, actor_label=actor_label or customer_name, at=moment,
                data={"channel": channel}, is_internal=False)
-        # Last, in this order: the number (which locks the organisation's sequence row), the search
-        # vector that indexes it, and the audit entry (which locks the chain head). Every contact of
-        # an organisation waits for that row lock until the previous one commits, so it is held for
-        # these few statements only, not for the whole creation (docs/benchmarks.md, contact form).
-        case.reference = _next_reference(organization, timezone.localtime(moment).year)
-        Case.objects.filter(pk=case.pk).update(reference=case.reference)
-        case_refresh_search_vector(case_id=case.pk, language=case.language)
+        # Last, in this order: the number (which locks the organisation's counter row) with the
+        # reference's words for the search vector, and the audit entry (which locks the chain head).
+        # Every contact of an organisation waits for that row lock until the previous one commits,
+        # so it is held for these few statements only, not for the whole creation (ADR 0016).
+        case.reference = _number_case(case, timezone.localtime(moment).year)
         _audit(case, "case.create", actor, {"channel": channel, "owner_group": group.pk}, actor_label=actor_label)
         _announce(case, "case.created")
     return case

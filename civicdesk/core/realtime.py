@@ -1,4 +1,10 @@
-"""Realtime events to browsers, published after the database transaction commits."""
+"""Realtime events to browsers, published after the database transaction commits.
+
+With Redis (production) the channel layer is channels_redis' pub/sub layer, and an event is one
+synchronous PUBLISH per group, sent in one pipeline from the committing thread: no event loop, no
+thread hand-off (`async_to_sync`) per event (ADR 0016). Other layers (the in-memory layer of the
+embedded default and the tests) get `group_send` through `async_to_sync`, as before.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,11 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from channels_redis.pubsub import RedisPubSubChannelLayer
+from channels_redis.utils import _consistent_hash, decode_hosts
 from django.db import transaction
+
+from civicdesk.core.redis_clients import redis_publisher
 
 logger = logging.getLogger(__name__)
 
@@ -24,21 +34,49 @@ def user_channel_name(user_id: int) -> str:
     return f"user-{user_id}"
 
 
+def _publish_to_pubsub_layer(layer: RedisPubSubChannelLayer, groups: list[str], message: dict[str, Any]) -> bool:
+    """PUBLISH the message as the pub/sub layer's own `group_send` would; False if its hosts are not URLs."""
+    hosts = decode_hosts(layer._kwargs.get("hosts"))
+    if not all(set(host) == {"address"} for host in hosts):
+        return False  # sentinels or connection options: leave those to the layer itself
+    prefix = layer._kwargs.get("prefix", "asgi")
+    payload = layer.serialize(message)
+    by_host: dict[str, list[str]] = {}
+    for group in groups:
+        channel = f"{prefix}__group__{group}"  # RedisPubSubLoopLayer._get_group_channel_name
+        address = hosts[_consistent_hash(channel, len(hosts))]["address"]
+        by_host.setdefault(address, []).append(channel)
+    for address, channels in by_host.items():
+        pipeline = redis_publisher(address).pipeline(transaction=False)
+        for channel in channels:
+            pipeline.publish(channel, payload)
+        pipeline.execute()
+    return True
+
+
+def publish_now(*, groups: list[str], event: str, payload: dict[str, Any]) -> None:
+    """Send `event` to the websocket groups at once (best effort: failures are logged)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    message = {"type": "live.event", "event": event, "payload": payload}
+    if isinstance(layer, RedisPubSubChannelLayer):
+        try:
+            if _publish_to_pubsub_layer(layer, groups, message):
+                return
+        except Exception:  # the write already committed; a missed push only delays a refresh
+            logger.exception("realtime publish to %s failed", groups)
+            return
+    for group in groups:
+        try:
+            async_to_sync(layer.group_send)(group, message)
+        except Exception:
+            logger.exception("realtime publish to %s failed", group)
+
+
 def publish_after_commit(*, groups: list[str], event: str, payload: dict[str, Any]) -> None:
     """Send `event` to the websocket groups once the surrounding transaction has committed.
 
     Delivery is best effort: a failing channel layer is logged, never rolls back the write.
     """
-
-    def _send() -> None:
-        layer = get_channel_layer()
-        if layer is None:
-            return
-        message = {"type": "live.event", "event": event, "payload": payload}
-        for group in groups:
-            try:
-                async_to_sync(layer.group_send)(group, message)
-            except Exception:  # the write already committed; a missed push only delays a refresh
-                logger.exception("realtime publish to %s failed", group)
-
-    transaction.on_commit(_send)
+    transaction.on_commit(lambda: publish_now(groups=groups, event=event, payload=payload))

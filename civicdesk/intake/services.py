@@ -26,7 +26,8 @@ from civicdesk.cases.models import Case, CaseType, Category, EntryKind, Timeline
 from civicdesk.core.errors import InvalidInputError
 from civicdesk.intake.models import AddressPoint, QuestionKind, Topic, TopicQuestion, address_key
 from civicdesk.organizations.geometry import validate_coordinates
-from civicdesk.organizations.models import Area, Organization, ServiceGroup
+from civicdesk.organizations.models import Organization, ServiceGroup
+from civicdesk.routing.services import route_case_later
 
 TITLE_LENGTH = 80
 
@@ -166,17 +167,14 @@ def case_intake(
         owner_group=owner_group,
         actor=None,
         actor_label=customer_name,
+        # Checked before anything is written: a refused point costs no number and no rollback.
+        require_inside_areas=require_inside_areas,
     )
-    if require_inside_areas and case.lat is not None and case.area_id is None and (
-        Area.objects.filter(organization=organization).exists()
-    ):
-        # Raised inside the transaction: the case just created is rolled back with its number.
-        raise InvalidInputError(
-            _("The place is outside the area of %(organization)s. Move the marker, or leave the location out.")
-            % {"organization": organization.name}, field="location")
     if checked:
         created = TimelineEntry.objects.filter(case=case, kind=EntryKind.CREATED).order_by("id").first()
         case_services.case_add_customer_files(case=case, files=checked, entry=created)
+    # Classification and routing rules, in the background after commit; a failure leaves the case where it is.
+    transaction.on_commit(lambda: route_case_later(case_id=case.pk))
     if case.customer_email and tracking_url_template:
         from civicdesk.intake.tasks import intake_receipt_send_task
 

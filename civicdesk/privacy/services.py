@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
+from django.db.models import sql
 from django.utils import timezone
 from django.utils.ipv6 import clean_ipv6_address
 
@@ -64,7 +65,8 @@ def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
-@transaction.atomic
+# No savepoint: the entry joins the caller's transaction and fails with it (only database errors can).
+@transaction.atomic(savepoint=False)
 def audit_record(
     *,
     action: str,
@@ -81,13 +83,14 @@ def audit_record(
 
     Written in the same transaction as the change it records: a change is never committed
     without its audit entry, and an entry never describes a change that was rolled back.
+    The chain head is locked from here to the commit, which serialises every write: call this
+    last in a transaction. On PostgreSQL it costs two statements (lock the head; insert the entry
+    and move the head in one).
     """
     context = current_request_context()
-    head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
     actor_id = getattr(actor, "pk", None) if actor is not None and getattr(actor, "is_authenticated", False) else None
+    # Everything but the chain's own fields is prepared before the head is locked.
     entry = AuditEntry(
-        sequence=head.last_sequence + 1,
-        created_at=timezone.now(),
         organization_id=organization_id,
         actor_id=actor_id,
         actor_label=(actor_label or (str(actor) if actor_id else ""))[:200],
@@ -100,14 +103,48 @@ def audit_record(
         source_ip=_source_ip(context.source_ip),
         channel=context.channel,
         request_id=context.request_id,
-        previous_hash=head.last_hash,
     )
+    head = _locked_head()
+    entry.created_at = timezone.now()  # taken under the lock: times follow the sequence
+    entry.sequence = head.last_sequence + 1
+    entry.previous_hash = head.last_hash
     entry.entry_hash = audit_entry_hash(previous_hash=head.last_hash, fields=_hashed_fields(entry))
-    entry.save()
-    head.last_sequence = entry.sequence
-    head.last_hash = entry.entry_hash
-    head.save(update_fields=["last_sequence", "last_hash"])
+    if connection.vendor == "postgresql":
+        _append_and_move_head(entry)
+    else:
+        entry.save()
+        AuditChainHead.objects.filter(id=1).update(last_sequence=entry.sequence, last_hash=entry.entry_hash)
     return entry
+
+
+def _locked_head() -> AuditChainHead:
+    head = AuditChainHead.objects.select_for_update().filter(id=1).first()
+    if head is None:
+        head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
+    return head
+
+
+def _append_and_move_head(entry: AuditEntry) -> None:
+    """INSERT the entry and UPDATE the head in one statement (PostgreSQL), the entry's SQL built by the ORM."""
+    fields = [f for f in AuditEntry._meta.local_concrete_fields if not f.primary_key]
+    query = sql.InsertQuery(AuditEntry)
+    query.insert_values(fields, [entry])
+    compiler = query.get_compiler(connection=connection)
+    compiler.returning_fields = [AuditEntry._meta.pk]
+    ((insert_sql, insert_params),) = compiler.as_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH appended AS ({insert_sql}) "  # noqa: S608 (the ORM's own INSERT, parameters apart)
+            "UPDATE privacy_auditchainhead SET last_sequence = %s, last_hash = %s WHERE id = 1 "
+            "RETURNING (SELECT id FROM appended)",
+            [*insert_params, entry.sequence, entry.entry_hash],
+        )
+        row = cursor.fetchone()
+    if row is None or row[0] is None:
+        raise DatabaseError("the audit chain head is missing")
+    entry.pk = row[0]
+    entry._state.adding = False
+    entry._state.db = connection.alias
 
 
 @dataclass(frozen=True)

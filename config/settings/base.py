@@ -149,9 +149,13 @@ AUTH_PASSWORD_VALIDATORS = [
 REDIS_URL = env.str("REDIS_URL", default="")
 
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Django's RedisCache with one client per connection pool instead of one per operation (ADR 0016);
+    # django-ratelimit does not know the class by name, hence W001 silenced.
+    CACHES = {"default": {"BACKEND": "civicdesk.core.redis_clients.ReusedClientRedisCache", "LOCATION": REDIS_URL}}
+    SILENCED_SYSTEM_CHECKS += ["django_ratelimit.W001"]
+    # Pub/sub: an event is one PUBLISH per group, sent synchronously after commit (core.realtime, ADR 0016).
     CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+        "default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
