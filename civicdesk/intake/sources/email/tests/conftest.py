@@ -1,12 +1,35 @@
 from __future__ import annotations
 
+import importlib
+from collections.abc import Iterator
 from email.message import EmailMessage
 from email.utils import make_msgid
 
 import pytest
+from django.db import connection, transaction
 
 from civicdesk.intake.models import Mailbox
 from tests.factories import City
+
+
+@pytest.fixture
+def committed_db(transactional_db: None) -> Iterator[None]:
+    """Committed data for servers on other threads, and an audit log emptied before the closing flush.
+
+    As in tests/browser: on SQLite the flush is a DELETE, which the audit log's append-only
+    triggers refuse, so the log is emptied with the triggers dropped and they are put back.
+    """
+    yield
+    if connection.vendor != "sqlite":
+        return
+    triggers = importlib.import_module("civicdesk.privacy.migrations.0003_audit_append_only_sqlite")
+    operation = triggers.Migration.operations[0]
+    with transaction.atomic(), connection.cursor() as cursor:
+        for statement in operation.reverse_sql:
+            cursor.execute(statement)
+        cursor.execute("DELETE FROM privacy_auditentry")
+        for statement in operation.sql:
+            cursor.execute(statement)
 
 
 @pytest.fixture
