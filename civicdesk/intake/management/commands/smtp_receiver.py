@@ -25,10 +25,15 @@ class Command(BaseCommand):
         controller.start()
         addresses = list(Mailbox.objects.filter(is_active=True).order_by("address").values_list("address", flat=True))
         self.stdout.write(f"SMTP receiver listening on {host}:{port} for {', '.join(addresses) or 'no mailbox yet'}")
-        stop = threading.Event()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, lambda *_: stop.set())
         try:
-            stop.wait()
+            wait_until_stopped()
         finally:
             controller.stop()
+
+
+def wait_until_stopped() -> None:
+    """Block until SIGINT or SIGTERM (Ctrl-C, or `make run` stopping its processes)."""
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    stop.wait()

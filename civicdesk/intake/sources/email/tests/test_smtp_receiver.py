@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 import smtplib
 import socket
@@ -109,21 +110,18 @@ def test_swaks_delivers_with_an_attachment_and_unicode(city: City, receiver: int
     assert refused.returncode != 0
 
 
-def test_the_command_reports_its_addresses(city: City, mailbox: Mailbox, monkeypatch) -> None:
-    import threading
-
+def test_the_command_serves_and_reports_its_addresses(city: City, mailbox: Mailbox, monkeypatch) -> None:
     from civicdesk.intake.management.commands import smtp_receiver as command
 
-    started: list[object] = []
+    port = free_port()
+    answers: list[int] = []
 
-    class Waits(threading.Event):
-        def wait(self, timeout: float | None = None) -> bool:
-            started.append(True)
-            return True
+    def deliver_then_stop() -> None:
+        with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+            answers.append(client.noop()[0])
 
-    monkeypatch.setattr(command.threading, "Event", Waits)
-    monkeypatch.setattr(command.signal, "signal", lambda *args: None)
-    out = __import__("io").StringIO()
-    call_command("smtp_receiver", "--port", str(free_port()), stdout=out)
+    monkeypatch.setattr(command, "wait_until_stopped", deliver_then_stop)
+    out = io.StringIO()
+    call_command("smtp_receiver", "--port", str(port), stdout=out)
     assert "palaute@testcity.example" in out.getvalue()
-    assert started
+    assert answers == [250]
