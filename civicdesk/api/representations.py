@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicdesk.api.selectors import CategoryIndex, ServiceRequestRow
-from civicdesk.cases.models import CaseType, Category, FeedbackSubtype, Status
+from civicdesk.cases.models import CaseType, Category, FeedbackSubtype, Status, detailed_status_of
 
 SPECIFICATION_URL = "http://wiki.open311.org/GeoReport_v2"
 # When this API last changed in a way clients should notice (discovery's `changeset`).
@@ -98,38 +98,46 @@ def service_definition(category: Category, *, attributes: list[dict[str, Any]]) 
     return {"service_code": category.open311_service_code, "attributes": attributes}
 
 
-def service_request(row: ServiceRequestRow, *, extensions: bool) -> dict[str, Any]:
-    """One request. Published: the public texts. Unpublished: status and dates only, the rest empty."""
-    case, public = row.case, row.is_public
-    service = row.service if public else None
+def service_request(row: ServiceRequestRow, *, extensions: bool, zone: dt.tzinfo | None = None) -> dict[str, Any]:
+    """One request. Published: the public texts. Unpublished: status and dates only, the rest empty.
+
+    `zone` is the time zone of the dates (the current one if None; a list passes it once for all rows).
+    """
+    public = row.is_public
+    zone = zone or timezone.get_current_timezone()
     data: dict[str, Any] = {
-        "service_request_id": case.reference,
-        "status": "closed" if case.status == Status.CLOSED else "open",
-        "status_notes": case.public_answer if public else "",
-        "service_name": service.name if service else "",
-        "service_code": service.open311_service_code if service else "",
-        "description": case.public_text if public else "",
+        "service_request_id": row.reference,
+        "status": "closed" if row.status == Status.CLOSED else "open",
+        "status_notes": row.public_answer if public else "",
+        "service_name": row.service_name if public else "",
+        "service_code": row.service_code if public else "",
+        "description": row.public_text if public else "",
         "agency_responsible": row.agency if public else "",
         "service_notice": "",
-        "requested_datetime": w3c(case.created_at),
-        "updated_datetime": w3c(case.last_activity_at),
+        "requested_datetime": row.created_at.astimezone(zone).isoformat(timespec="seconds"),
+        "updated_datetime": row.last_activity_at.astimezone(zone).isoformat(timespec="seconds"),
         "expected_datetime": None,
         # The address a resident typed can be their home; the public location is the point only.
         "address": "",
         "address_id": "",
         "zipcode": "",
-        "lat": case.lat if public else None,
-        "long": case.lon if public else None,
+        "lat": row.lat if public else None,
+        "long": row.lon if public else None,
         "media_url": "",
     }
     if extensions:
         data["extended_attributes"] = {
-            "title": case.public_title if public else "",
-            "detailed_status": case.detailed_status,
+            "title": row.public_title if public else "",
+            "detailed_status": detailed_status_of(status=row.status, public_works_status=row.public_works_status),
             # Attachments are not published (they are not reviewed for personal data when a case is).
             "media_urls": [],
         }
     return data
+
+
+def service_requests(rows: list[ServiceRequestRow], *, extensions: bool) -> list[dict[str, Any]]:
+    zone = timezone.get_current_timezone()
+    return [service_request(row, extensions=extensions, zone=zone) for row in rows]
 
 
 def posted(*, reference: str, token: str) -> dict[str, Any]:

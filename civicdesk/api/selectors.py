@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import time
 from dataclasses import dataclass
@@ -122,8 +123,21 @@ def configuration_forget() -> None:
 
 @dataclass
 class ServiceRequestRow:
-    case: Case
-    service: Category | None
+    """What a request shows, read as plain values (no model instances): the case's listed columns
+    (LIST_FIELDS), its service and the name of its owner group (the agency)."""
+
+    reference: str
+    status: str
+    public_works_status: str
+    created_at: dt.datetime
+    last_activity_at: dt.datetime
+    lat: float | None
+    lon: float | None
+    public_title: str
+    public_text: str
+    public_answer: str
+    service_name: str  # of its service (the primary category or its nearest coded ancestor); "" if none
+    service_code: str
     is_public: bool
     agency: str
 
@@ -138,24 +152,37 @@ def _service_groups(organization_id: int) -> dict[int, ServiceGroup]:
     return cached[1]
 
 
-def _listed(cases: QuerySet[Case]) -> QuerySet[Case]:
-    """The columns a request shows, and its primary category in the same statement."""
+def _listed(cases: QuerySet[Case]) -> QuerySet[Case, dict[str, Any]]:
+    """The columns a request shows as dicts, and its primary category in the same statement."""
     primary = CaseCategory.objects.filter(case_id=OuterRef("pk"), is_primary=True).values("category_id")[:1]
-    return cases.only(*LIST_FIELDS).annotate(primary_category_id=Subquery(primary))
+    return cases.values(*LIST_FIELDS, primary_category_id=Subquery(primary))
 
 
-def _rows(cases: list[Case]) -> list[ServiceRequestRow]:
+def _rows(cases: list[dict[str, Any]]) -> list[ServiceRequestRow]:
     """Rows with their service and owner group's name (no query while the configuration is cached)."""
     if not cases:
         return []
-    index = CategoryIndex.load(cases[0].organization_id)
-    groups = _service_groups(cases[0].organization_id)
+    index = CategoryIndex.load(cases[0]["organization_id"])
+    groups = _service_groups(cases[0]["organization_id"])
+    services: dict[int | None, tuple[str, str]] = {}
+    agencies: dict[int, str] = {}
     rows = []
     for case in cases:
-        group = groups.get(case.owner_group_id)
+        category_id = case["primary_category_id"]
+        if category_id not in services:
+            service = index.service_of(category_id)
+            services[category_id] = (str(service.name), service.open311_service_code) if service else ("", "")
+        group_id = case["owner_group_id"]
+        if group_id not in agencies:
+            group = groups.get(group_id)
+            agencies[group_id] = str(group.name) if group else ""
         rows.append(ServiceRequestRow(
-            case=case, service=index.service_of(case.primary_category_id),  # type: ignore[attr-defined]
-            is_public=case.is_published, agency=group.name if group else "",
+            reference=case["reference"], status=case["status"], public_works_status=case["public_works_status"],
+            created_at=case["created_at"], last_activity_at=case["last_activity_at"], lat=case["lat"],
+            lon=case["lon"], public_title=case["public_title"], public_text=case["public_text"],
+            public_answer=case["public_answer"], service_name=services[category_id][0],
+            service_code=services[category_id][1], is_public=case["is_published"],
+            agency=agencies[group_id],
         ))
     return rows
 

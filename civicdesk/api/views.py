@@ -147,7 +147,7 @@ class RequestsView(Open311View):
         filters = params.request_filters(request.query_params)
         extensions = bool(params.boolean(request.query_params, "extensions"))
         rows = service_requests(organization=organization, filters=filters)
-        return Response([representations.service_request(row, extensions=extensions) for row in rows])
+        return Response(representations.service_requests(rows, extensions=extensions))
 
     @extend_schema(summary="POST request: send a contact (needs an api_key)",
                    parameters=[schema.FORMAT],

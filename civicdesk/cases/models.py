@@ -288,8 +288,11 @@ class Case(models.Model):
                 condition=models.Q(is_published=True, contains_special_categories=False),
                 name="case_public_list_idx",
             ),
+            # Covering (PostgreSQL): Open311 `GET requests` with a bbox and a status takes the page's ids
+            # from the index alone, status and order included (docs/benchmarks.md, Open311).
             models.Index(
                 fields=["organization", "lat", "lon"],
+                include=["status", "created_at", "id"],
                 condition=models.Q(is_published=True, contains_special_categories=False),
                 name="case_public_location_idx",
             ),
@@ -307,13 +310,18 @@ class Case(models.Model):
     @property
     def detailed_status(self) -> str:
         """The 6Aika Open311 `detailed_status`: RECEIVED / IN_PROCESS / PROCESSED [+ public works state]."""
-        if self.status == Status.CLOSED:
-            base = "PROCESSED"
-        elif self.status == Status.NEW:
-            base = "RECEIVED"
-        else:
-            base = "IN_PROCESS"
-        return f"{base},{self.public_works_status}" if self.public_works_status else base
+        return detailed_status_of(status=self.status, public_works_status=self.public_works_status)
+
+
+def detailed_status_of(*, status: str, public_works_status: str) -> str:
+    """The 6Aika Open311 `detailed_status` of a case's status and public works state (`Case.detailed_status`)."""
+    if status == Status.CLOSED:
+        base = "PROCESSED"
+    elif status == Status.NEW:
+        base = "RECEIVED"
+    else:
+        base = "IN_PROCESS"
+    return f"{base},{public_works_status}" if public_works_status else base
 
 
 class CaseCategory(models.Model):

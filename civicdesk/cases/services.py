@@ -358,7 +358,8 @@ def _validate_categories(
     found_categories = Category.objects.filter(organization=organization, pk__in=ids, is_active=True)
     if with_default_group:
         # The primary category's group comes with it (case_create routes there): one query, not two.
-        found_categories = found_categories.select_related("default_group")
+        found_categories = found_categories.select_related("default_group").only(
+            "id", "default_group__id", "default_group__organization_id", "default_group__is_active")
     found = {c.pk: c for c in found_categories}
     if len(found) != len(set(ids)):
         raise InvalidInputError(_("Choose categories of this organisation."), field="categories")
