@@ -100,7 +100,7 @@ def test_a_server_that_refuses_leaves_the_reply_failed_with_the_reason(city: Cit
         entry = case.timeline.get(kind=EntryKind.OUTBOUND_REPLY)
         assert entry.delivery_state == DeliveryState.QUEUED
         # … and the last allowed attempt records the failure with its reason on the timeline.
-        assert case_reply_deliver_task.apply(args=[entry.pk], retries=5).get() == "failed"
+        assert case_reply_deliver_task.apply(args=(entry.pk,), retries=5).get() == "failed"
     entry.refresh_from_db()
     assert entry.delivery_state == DeliveryState.FAILED
     assert "refused" in entry.data["error"].lower()
