@@ -4,6 +4,7 @@
     http_pages.py check   --out DIR --base http://127.0.0.1:PORT   # every URL answers 200 with its page
     http_pages.py run     --out DIR --base ... [--rounds 3] [--duration 15] [--concurrency 1,8]
     http_pages.py report  --out DIR [--label ...]   # medians over the rounds: markdown + summary.json
+    http_pages.py profile --out DIR [--requests 30] [--only ...]   # in-process CPU per request + cProfile
 
 `prepare` picks the realistic users and pages on the 1M-case database: an expert of the largest
 group (only an expert, in that group only) and the first service advisor; the largest group's queue
@@ -164,6 +165,86 @@ def prepare(out: Path, sample: int, seed: int) -> None:
     for scenario in scenarios:
         print(f"  {scenario['key']:13} {scenario['path_count']:4} URL(s), queries {scenario['queries']['min']}"
               f"–{scenario['queries']['max']}: {scenario['page']}")
+
+
+# --- profile (needs Django and the bench database, after prepare) --------------------------------
+
+
+def profile(out: Path, *, requests: int, only: list[str], top: int) -> None:
+    """CPU time per request in-process (Django's test client, no server, no load tool), then a cProfile.
+
+    Less noisy than the load runs: the CPU clock counts only this process's time, so the neighbours'
+    load hardly changes it (PostgreSQL's share is not counted). For each scenario: a warm-up, the CPU
+    milliseconds per request (median of `requests` requests, round-robin over its URLs), then the same
+    requests under cProfile with a CPU clock; the top functions by own and by cumulative time are
+    printed and the whole profile is written to DIR/profile-<key>.prof (`python -m pstats` reads it).
+    """
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings_http")
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+
+    summary = {}
+    for scenario in load_scenarios(out)["scenarios"]:
+        if not only or scenario["key"] in only:
+            summary[scenario["key"]] = _profile_scenario(scenario, out, requests=requests, top=top,
+                                                         connection=connection, client=Client(SERVER_NAME="127.0.0.1"))
+    (out / "profile.json").write_text(json.dumps({"machine": machine(), "scenarios": summary}, indent=2))
+    print("\nCPU ms/request in-process (median):")
+    for key, figures in summary.items():
+        print(f"  {key:13} {figures['cpu_ms_median']:7.1f}  (p25 {figures['cpu_ms_p25']:.1f}, "
+              f"min {figures['cpu_ms_min']:.1f}, {figures['queries']} queries)")
+
+
+def _profile_scenario(scenario: dict[str, Any], out: Path, *, requests: int, top: int, connection: Any,
+                      client: Any) -> dict[str, Any]:
+    import cProfile
+    import pstats
+
+    if scenario["cookie"]:
+        name, value = scenario["cookie"].split("=", 1)
+        client.cookies[name] = value
+    paths = Path(scenario["paths_file"]).read_text().split()
+    chosen = [paths[i % len(paths)] for i in range(requests)]
+
+    def get(path: str) -> None:
+        response = client.get(path)
+        if response.status_code != 200:
+            sys.exit(f"{scenario['key']}: {path} answered {response.status_code}")
+
+    for path in chosen[:3]:
+        get(path)
+    times = []
+    for path in chosen:
+        started = time.process_time()
+        get(path)
+        times.append((time.process_time() - started) * 1000)
+    statements: list[str] = []
+
+    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        get(chosen[0])
+    figures = {"cpu_ms_median": statistics.median(times), "cpu_ms_min": min(times),
+               "cpu_ms_p25": statistics.quantiles(times, n=4)[0], "queries": len(statements), "requests": requests}
+    print(f"\n=== {scenario['key']}: CPU ms/request in-process median {figures['cpu_ms_median']:.1f} "
+          f"(min {figures['cpu_ms_min']:.1f}), {len(statements)} queries; load {os.getloadavg()[0]:.2f}")
+    if top:  # --top 0: only the CPU times
+        profiler = cProfile.Profile(time.process_time)
+        profiler.enable()
+        for path in chosen:
+            get(path)
+        profiler.disable()
+        profiler.dump_stats(out / f"profile-{scenario['key']}.prof")
+        stats = pstats.Stats(profiler)
+        stats.sort_stats("tottime").print_stats(top)
+        stats.sort_stats("cumulative").print_stats(top)
+    return figures
 
 
 # --- check and run (plain HTTP, no Django) ------------------------------------------------------
@@ -425,7 +506,7 @@ def report(out: Path, label: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["prepare", "check", "run", "report"])
+    parser.add_argument("command", choices=["prepare", "check", "run", "report", "profile"])
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--base", default="http://127.0.0.1:8089")
     parser.add_argument("--sample", type=int, default=200, help="case pages per user")
@@ -436,6 +517,9 @@ def main() -> None:
     parser.add_argument("--concurrency", default="1,8")
     parser.add_argument("--only", default="", help="comma-separated scenario keys")
     parser.add_argument("--label", default="")
+    parser.add_argument("--requests", type=int, default=30, help="profile: requests per scenario")
+    parser.add_argument("--top", type=int, default=40,
+                        help="profile: functions listed per ordering (0: no cProfile, only the CPU times)")
     parser.add_argument("--server-pid", type=int, help="the uvicorn master: its workers' CPU time is measured")
     parser.add_argument("--postmaster-pid", type=int, help="PostgreSQL's postmaster: its backends' CPU time")
     args = parser.parse_args()
@@ -448,6 +532,8 @@ def main() -> None:
         run(args.out, args.base, rounds=args.rounds, duration=args.duration, warmup=args.warmup,
             concurrencies=[int(c) for c in args.concurrency.split(",")],
             only=[k for k in args.only.split(",") if k], meter=CpuMeter(args.server_pid, args.postmaster_pid))
+    elif args.command == "profile":
+        profile(args.out, requests=args.requests, only=[k for k in args.only.split(",") if k], top=args.top)
     else:
         report(args.out, args.label or args.out.name)
     print(f"({args.command}: {time.time() - started:.0f} s)", file=sys.stderr)

@@ -4,6 +4,7 @@
 #
 #   bench/http_pages.sh                      # 3 rounds × 15 s per page and concurrency (~13 min)
 #   ROUNDS=1 DURATION=5 bench/http_pages.sh  # a quick look
+#   PROFILE=1 SAMPLE=30 bench/http_pages.sh  # no server, no load: CPU ms/request in-process and a cProfile
 #
 # What it does, in order (everything on loopback, everything it starts it stops again):
 #   1. installs wrk (Debian's package) if missing;
@@ -26,6 +27,8 @@
 # ROUNDS (3), DURATION (15), WARMUP (5), CONCURRENCY (1,8), SAMPLE (200 case pages per user),
 # ONLY (comma-separated scenario keys), KEEP_PG=1 leaves the bench PostgreSQL running afterwards,
 # BENCH_FORM_RENDERER=django renders forms with Django's own renderer (the A/B in docs/benchmarks.md).
+# PROFILE=1 stops after step 4 and runs `bench/http_pages.py profile` (REQUESTS per scenario, default 30;
+# ONLY as above): each page's CPU time per request in this process, and where it goes (cProfile, CPU clock).
 set -euo pipefail
 
 # Everything runs inside main, which bash reads whole before it starts: editing this file while a
@@ -92,6 +95,14 @@ say "Collecting static files (manifest storage)"
 say "Preparing users, sessions and URLs"
 "$BIN/python" bench/http_pages.py prepare --out "$OUT" --sample "$SAMPLE"
 
+if [[ "${PROFILE:-0}" = 1 ]]; then
+    say "Profiling in-process (${REQUESTS:-30} requests per page)"
+    "$BIN/python" bench/http_pages.py profile --out "$OUT" --requests "${REQUESTS:-30}" --only "$ONLY" \
+        | tee "$OUT/profile.txt"
+    echo "Results in $OUT"
+    return 0
+fi
+
 say "Starting uvicorn with $WORKERS workers on 127.0.0.1:$PORT"
 server_command=("$BIN/uvicorn" config.asgi:application --host 127.0.0.1 --port "$PORT" --workers "$WORKERS"
     --lifespan off --no-access-log)
@@ -117,4 +128,4 @@ say "Report (medians of the rounds)"
 echo "Results in $OUT"
 }
 
-main "$@"
+main "$@"; exit
