@@ -6,3 +6,6 @@ class CasesConfig(AppConfig):
     name = "civicdesk.cases"
     label = "cases"
     verbose_name = _("Cases")
+
+    def ready(self) -> None:
+        from civicdesk.cases import forms_pickers  # noqa: F401  (connects the pickers' cache invalidation)

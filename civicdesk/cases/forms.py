@@ -6,17 +6,25 @@ posted text into typed values and offer sensible choices.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django import forms
 from django.db.models import Q, QuerySet
-from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from civicdesk.accounts.models import Role, User
 from civicdesk.cases import permissions as policy
 from civicdesk.cases import services
+from civicdesk.cases.forms_pickers import (
+    Option,
+    OptionList,
+    OrganizationPickers,
+    PickerSelect,
+    PickerSelectMultiple,
+    option,
+    organization_pickers,
+)
 from civicdesk.cases.models import (
     Case,
     CaseCategory,
@@ -45,39 +53,22 @@ def _staff_of(case: Case) -> QuerySet[User]:
     )
 
 
-def _set_choices(
-    form: forms.Form, name: str, queryset: QuerySet[Any], *, rows: Callable[[], list[Any]] | None = None
-) -> None:
-    """The field's choices; `rows`, if given, are the queryset's rows already read for this page."""
+def _set_choices(form: forms.Form, name: str, queryset: QuerySet[Any], options: Sequence[Option]) -> None:
+    """Offer `options` (the organisation's pickers, forms_pickers.py): the rows of `queryset`, read once
+    per process; the queryset itself still validates what is posted."""
     field = form.fields[name]
     assert isinstance(field, forms.ModelChoiceField)
-    if rows is not None:
-        field.choice_rows = rows  # type: ignore[attr-defined]
-        field.iterator = _LoadedChoiceIterator
     field.queryset = queryset
+    leading = [option("", field.empty_label)] if field.empty_label is not None else []
+    field.choices = OptionList(options, leading=leading)
 
 
-class _LoadedChoiceIterator(ModelChoiceIterator):
-    """Offers `field.choice_rows()` instead of querying again; the queryset still validates what is posted."""
-
-    def __iter__(self) -> Any:
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        for obj in self.field.choice_rows():  # type: ignore[attr-defined]
-            yield self.choice(obj)
-
-
-def _rows_once(case: Case, key: str) -> Callable[[], list[Any]]:
-    """The rows of `_staff_of(case)` ("staff") or `_groups_of(case)` ("groups"), read once per case object:
-    a case page offers the same staff and groups in several action forms (docs/benchmarks.md, HTTP section)."""
-
-    def rows() -> list[Any]:
-        loaded: dict[str, list[Any]] = case.__dict__.setdefault("_action_choice_rows", {})
-        if key not in loaded:
-            loaded[key] = list(_staff_of(case) if key == "staff" else _groups_of(case))
-        return loaded[key]
-
-    return rows
+def _pickers_for(case: Case) -> OrganizationPickers:
+    """The case's organisation's pickers, looked up once per case object (a page has several action forms)."""
+    pickers: OrganizationPickers | None = case.__dict__.get("_pickers")
+    if pickers is None or pickers.organization_id != case.organization_id:
+        pickers = case.__dict__["_pickers"] = organization_pickers(case.organization_id)
+    return pickers
 
 
 def _groups_of(case: Case) -> QuerySet[ServiceGroup]:
@@ -164,15 +155,16 @@ class TakeForm(CaseActionForm):
 class AssignForm(CaseActionForm):
     title = _("Assign to a person")
     allowed = staticmethod(policy.can_assign_case)
-    handler = forms.ModelChoiceField(label=_("Handler"), queryset=User.objects.none())
+    handler = forms.ModelChoiceField(label=_("Handler"), queryset=User.objects.none(), widget=PickerSelect)
     message = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        members = Q(group_memberships__service_group=self.case.owner_group) | Q(
+        members = Q(group_memberships__service_group=self.case.owner_group_id) | Q(
             memberships__role=Role.SERVICE_ADVISOR, memberships__organization_id=self.case.organization_id
         )
-        _set_choices(self, "handler", _staff_of(self.case).filter(members).distinct())
+        _set_choices(self, "handler", _staff_of(self.case).filter(members).distinct(),
+                     _pickers_for(self.case).staff_for_group(self.case.owner_group_id))
 
     def perform(self) -> str:
         services.case_assign(
@@ -185,24 +177,25 @@ class ReclassifyForm(CaseActionForm):
     title = _("Change the classification")
     allowed = staticmethod(policy.can_reclassify_case)
     category: forms.ModelChoiceField[Category] = forms.ModelChoiceField(
-        label=_("Main category"), queryset=Category.objects.none()
+        label=_("Main category"), queryset=Category.objects.none(), widget=PickerSelect
     )
     other_categories: forms.ModelMultipleChoiceField[Category] = forms.ModelMultipleChoiceField(
         label=_("Other categories"), queryset=Category.objects.none(), required=False,
-        widget=forms.SelectMultiple(attrs={"size": 4}),
+        widget=PickerSelectMultiple(attrs={"size": 4}),
     )
     case_type: forms.ModelChoiceField[CaseType] = forms.ModelChoiceField(
-        label=_("Type"), queryset=CaseType.objects.none()
+        label=_("Type"), queryset=CaseType.objects.none(), widget=PickerSelect
     )
     priority = forms.TypedChoiceField(label=_("Priority"), choices=Priority.choices, coerce=int)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        pickers = _pickers_for(self.case)
         categories = Category.objects.filter(organization_id=self.case.organization_id, is_active=True).order_by("name")
-        _set_choices(self, "category", categories)
-        _set_choices(self, "other_categories", categories)
+        _set_choices(self, "category", categories, pickers.categories)
+        _set_choices(self, "other_categories", categories, pickers.categories)
         _set_choices(self, "case_type", CaseType.objects.filter(organization_id=self.case.organization_id,
-                                                                 is_active=True).order_by("name"))
+                                                                 is_active=True).order_by("name"), pickers.case_types)
         if not self.is_bound:
             current = list(
                 CaseCategory.objects.filter(case=self.case).order_by("-is_primary", "id").values_list(
@@ -225,15 +218,14 @@ class ForwardForm(CaseActionForm):
     title = _("Forward to another group")
     allowed = staticmethod(policy.can_forward_case)
     to_group: forms.ModelChoiceField[ServiceGroup] = forms.ModelChoiceField(
-        label=_("Service group"), queryset=ServiceGroup.objects.none()
+        label=_("Service group"), queryset=ServiceGroup.objects.none(), widget=PickerSelect
     )
     message = forms.CharField(label=_("Message to the group"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        groups = _rows_once(self.case, "groups")
         _set_choices(self, "to_group", _groups_of(self.case).exclude(pk=self.case.owner_group_id),
-                     rows=lambda: [g for g in groups() if g.pk != self.case.owner_group_id])
+                     _pickers_for(self.case).groups_except(self.case.owner_group_id))
 
     def perform(self) -> str:
         services.case_forward(
@@ -280,15 +272,18 @@ class InformationForm(CaseActionForm):
     allowed = staticmethod(policy.can_send_case_for_information)
     open_only = False
     to_group: forms.ModelChoiceField[ServiceGroup] = forms.ModelChoiceField(
-        label=_("Service group"), queryset=ServiceGroup.objects.none(), required=False
+        label=_("Service group"), queryset=ServiceGroup.objects.none(), required=False, widget=PickerSelect
     )
-    to_user = forms.ModelChoiceField(label=_("Person"), queryset=User.objects.none(), required=False)
+    to_user = forms.ModelChoiceField(
+        label=_("Person"), queryset=User.objects.none(), required=False, widget=PickerSelect
+    )
     message = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _set_choices(self, "to_group", _groups_of(self.case), rows=_rows_once(self.case, "groups"))
-        _set_choices(self, "to_user", _staff_of(self.case), rows=_rows_once(self.case, "staff"))
+        pickers = _pickers_for(self.case)
+        _set_choices(self, "to_group", _groups_of(self.case), pickers.groups)
+        _set_choices(self, "to_user", _staff_of(self.case), pickers.staff)
 
     def perform(self) -> str:
         services.case_send_for_information(
@@ -304,9 +299,11 @@ class InformationForm(CaseActionForm):
 class CommentRequestForm(CaseActionForm):
     title = _("Request a comment")
     allowed = staticmethod(policy.can_request_comment_on_case)
-    from_user = forms.ModelChoiceField(label=_("From a person"), queryset=User.objects.none(), required=False)
+    from_user = forms.ModelChoiceField(
+        label=_("From a person"), queryset=User.objects.none(), required=False, widget=PickerSelect
+    )
     from_group: forms.ModelChoiceField[ServiceGroup] = forms.ModelChoiceField(
-        label=_("From a group"), queryset=ServiceGroup.objects.none(), required=False
+        label=_("From a group"), queryset=ServiceGroup.objects.none(), required=False, widget=PickerSelect
     )
     question = forms.CharField(label=_("Question"), widget=forms.Textarea(attrs={"rows": 3}))
     due_at = forms.DateTimeField(
@@ -315,10 +312,10 @@ class CommentRequestForm(CaseActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        staff = _rows_once(self.case, "staff")
+        pickers = _pickers_for(self.case)
         _set_choices(self, "from_user", _staff_of(self.case).exclude(pk=self.actor.pk),
-                     rows=lambda: [u for u in staff() if u.pk != self.actor.pk])
-        _set_choices(self, "from_group", _groups_of(self.case), rows=_rows_once(self.case, "groups"))
+                     pickers.staff_except(self.actor.pk))
+        _set_choices(self, "from_group", _groups_of(self.case), pickers.groups)
 
     def perform(self) -> str:
         services.case_request_comment(
@@ -346,11 +343,9 @@ class CommentAnswerForm(CaseActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _set_choices(
-            self,
-            "comment_request",
-            CommentRequest.objects.filter(case=self.case, status=CommentRequestStatus.PENDING),
-        )
+        field = self.fields["comment_request"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = CommentRequest.objects.filter(case=self.case, status=CommentRequestStatus.PENDING)
 
     def perform(self) -> str:
         services.comment_request_answer(
@@ -517,16 +512,16 @@ class QueueFilterForm(forms.Form):
     """The filters above a work queue (GET); invalid values are reported, never a 500."""
 
     category: forms.ModelChoiceField[Category] = forms.ModelChoiceField(
-        label=_("Category"), queryset=Category.objects.none(), required=False
+        label=_("Category"), queryset=Category.objects.none(), required=False, widget=PickerSelect
     )
     case_type: forms.ModelChoiceField[CaseType] = forms.ModelChoiceField(
-        label=_("Type"), queryset=CaseType.objects.none(), required=False
+        label=_("Type"), queryset=CaseType.objects.none(), required=False, widget=PickerSelect
     )
     channel = forms.ChoiceField(label=_("Channel"), choices=[("", "—"), *Channel.choices], required=False)
     area: forms.ModelChoiceField[Area] = forms.ModelChoiceField(
-        label=_("Area"), queryset=Area.objects.none(), required=False
+        label=_("Area"), queryset=Area.objects.none(), required=False, widget=PickerSelect
     )
-    handler = forms.ChoiceField(label=_("Handler"), required=False)
+    handler = forms.ChoiceField(label=_("Handler"), required=False, widget=PickerSelect)
     published = forms.ChoiceField(
         label=_("Published"),
         required=False,
@@ -547,24 +542,18 @@ class QueueFilterForm(forms.Form):
             organization_id = group.organization_id
         if organization_id is None:
             raise ValueError("QueueFilterForm needs a group or an organisation")
-        _set_choices(self, "category", Category.objects.filter(organization_id=organization_id, is_active=True))
-        _set_choices(self, "case_type", CaseType.objects.filter(organization_id=organization_id, is_active=True))
-        _set_choices(self, "area", Area.objects.filter(organization_id=organization_id).defer("geometry"))
-        members = (
-            User.objects.filter(group_memberships__service_group=group, is_active=True)
-            if group is not None
-            else User.objects.filter(
-                is_active=True, memberships__organization_id=organization_id, memberships__role__in=HANDLING_ROLES
-            ).distinct()
-        ).order_by("last_name", "first_name")
+        pickers = organization_pickers(organization_id)
+        _set_choices(self, "category", Category.objects.filter(organization_id=organization_id, is_active=True),
+                     pickers.filter_categories)
+        _set_choices(self, "case_type", CaseType.objects.filter(organization_id=organization_id, is_active=True),
+                     pickers.filter_case_types)
+        _set_choices(self, "area", Area.objects.filter(organization_id=organization_id).defer("geometry"),
+                     pickers.areas)
+        # A group's queue: its members, whatever their role; all contacts: the organisation's handling staff.
+        members = pickers.group_members.get(group.pk, []) if group is not None else pickers.staff
         handler_field = self.fields["handler"]
         assert isinstance(handler_field, forms.ChoiceField)
-        handler_field.choices = [
-            ("", "—"),
-            ("me", _("Me")),
-            ("none", _("Nobody")),
-            *[(str(user.pk), str(user)) for user in members],
-        ]
+        handler_field.choices = OptionList(members, leading=pickers.handler_filter_leading)
         self.actor = actor
 
     def to_filters(self) -> QueueFilters:
@@ -663,11 +652,12 @@ class BulkActionForm(forms.Form):
 
     action = forms.ChoiceField(label=_("Action"), error_messages={"required": _("Choose an action.")})
     handler = forms.ModelChoiceField(
-        label=_("Person"), queryset=User.objects.none(), required=False, help_text=_("For assigning only.")
+        label=_("Person"), queryset=User.objects.none(), required=False, help_text=_("For assigning only."),
+        widget=PickerSelect,
     )
     group: forms.ModelChoiceField[ServiceGroup] = forms.ModelChoiceField(
         label=_("Service group"), queryset=ServiceGroup.objects.none(), required=False,
-        help_text=_("Needed to forward; to assign, choose a person, a group or both."),
+        help_text=_("Needed to forward; to assign, choose a person, a group or both."), widget=PickerSelect,
     )
     message = forms.CharField(
         label=_("Message to the group or person"), widget=forms.Textarea(attrs={"rows": 2}), required=False,
@@ -694,10 +684,11 @@ class BulkActionForm(forms.Form):
                 Q(group_memberships__service_group=group)
                 | Q(memberships__role=Role.SERVICE_ADVISOR, memberships__organization_id=organization_id)
             )
-        _set_choices(self, "handler", staff.distinct().order_by("last_name", "first_name", "username"))
-        _set_choices(
-            self, "group", ServiceGroup.objects.filter(organization_id=organization_id, is_active=True).order_by("name")
-        )
+        pickers = organization_pickers(organization_id)
+        _set_choices(self, "handler", staff.distinct().order_by("last_name", "first_name", "username"),
+                     pickers.staff_for_group(group.pk) if group is not None else pickers.staff)
+        groups = ServiceGroup.objects.filter(organization_id=organization_id, is_active=True).order_by("name")
+        _set_choices(self, "group", groups, pickers.groups)
 
     @property
     def offers_assignment(self) -> bool:

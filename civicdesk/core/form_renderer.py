@@ -86,6 +86,11 @@ def render_select(widget: dict[str, Any]) -> str | None:
     for group_name, group_choices, _index in widget["optgroups"]:
         if callable(group_name):
             return None
+        prerendered = getattr(group_choices, "prerendered_html", None)
+        if prerendered is not None and not group_name:
+            # Options written once for many pages (civicdesk/cases/forms_pickers.py), with the selection.
+            parts.append(prerendered)
+            continue
         if group_name:
             parts += ['\n  <optgroup label="', _text(group_name, context), '">']
         for option in group_choices:
