@@ -1,0 +1,413 @@
+"""The text classifier: features, training, evaluation and safe serialisation (ADR 0016).
+
+Nothing here touches the database: the services hand in examples and store what comes back, and
+the benchmark command (`classifier_benchmark`) calls the very same functions on exported data, so
+that the figures in docs/benchmarks.md are the figures of production training.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import hashlib
+import io
+import itertools
+import re
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import joblib
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression, SGDClassifier
+from sklearn.metrics import f1_score
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.preprocessing import MultiLabelBinarizer
+
+# Bumped when the features change, so that an artifact built with other features is never loaded.
+FEATURE_VERSION = 1
+# A label needs this many training examples to be learnt; rarer ones are left to people and rules.
+MIN_EXAMPLES_PER_LABEL = 2
+# The most recent share of handled cases is held out to evaluate (time-based split).
+HELD_OUT_SHARE = 0.2
+PRECISION_TARGET = 0.9
+
+_WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
+_DIGITS = re.compile(r"\d+")
+
+
+class ModelIntegrityError(Exception):
+    """A stored model's bytes do not match the checksum written with them; it is not loaded."""
+
+
+def text_normalise(text: str) -> str:
+    # Numbers (stop numbers, street numbers, dates) say nothing about the topic but make n-grams rare.
+    return _DIGITS.sub("0", text.lower())
+
+
+class FinnishLemmas:
+    """A word analyser that adds each Finnish word's base forms, and a compound's parts, by Voikko.
+
+    "katuvalot" gives "katuvalo", "katu" and "valo"; "kuopissa" gives "kuoppa". Words Voikko does
+    not know are kept as they are. Picklable: the Voikko handle is opened lazily in each process.
+    """
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        pass
+
+    def __call__(self, text: str) -> list[str]:
+        out: list[str] = []
+        for word in _WORD.findall(text.lower()):
+            out.extend(_lemmas(word))
+        return out
+
+
+@functools.cache
+def _voikko() -> Any:
+    import libvoikko
+
+    return libvoikko.Voikko("fi")
+
+
+@functools.lru_cache(maxsize=200_000)
+def _lemmas(word: str) -> tuple[str, ...]:
+    try:
+        analyses = _voikko().analyze(word)
+    except (OSError, ImportError):  # libvoikko or its dictionary missing: words as they are
+        return (word,)
+    if not analyses:
+        return (word,)
+    found: list[str] = []
+    for analysis in analyses[:2]:
+        base = str(analysis.get("BASEFORM", "")).lower()
+        if base and base not in found:
+            found.append(base)
+        for found_part in re.findall(r"\+([^+(]+)\(", str(analysis.get("WORDBASES", ""))):
+            part = found_part.lower()
+            if len(part) > 2 and part not in found:
+                found.append(part)
+    return tuple(found) or (word,)
+
+
+def lemmatiser_available() -> bool:
+    try:
+        _voikko()
+    except (OSError, ImportError):
+        return False
+    return True
+
+
+@dataclasses.dataclass(frozen=True)
+class FeatureOptions:
+    lemmas: bool = False
+    baseline: bool = False
+
+
+def features_build(options: FeatureOptions) -> FeatureUnion | TfidfVectorizer:
+    """Character n-grams inside words (inflection and compounds) and word uni- and bigrams.
+
+    The baseline is plain TF-IDF over words, for comparison in the benchmark.
+    """
+    if options.baseline:
+        return TfidfVectorizer()
+    parts: list[tuple[str, Any]] = [
+        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True,
+                                  max_features=150_000, preprocessor=text_normalise, dtype=np.float32)),
+        ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), min_df=1, sublinear_tf=True,
+                                  max_features=100_000, preprocessor=text_normalise, dtype=np.float32)),
+    ]
+    if options.lemmas:
+        parts.append(("lemmas", TfidfVectorizer(analyzer=FinnishLemmas(), min_df=1, sublinear_tf=True,
+                                                dtype=np.float32)))
+    return FeatureUnion(parts)
+
+
+def _estimator(options: FeatureOptions, *, multi_label: bool) -> Any:
+    base: Any
+    if options.baseline:
+        base = LogisticRegression(max_iter=1000)
+    else:
+        # Logistic loss by stochastic gradient descent: as accurate as lbfgs on these features, and its
+        # time grows linearly with the cases (50,000 in about a minute, docs/benchmarks.md).
+        base = SGDClassifier(loss="log_loss", alpha=1e-4, max_iter=25, tol=1e-4, n_iter_no_change=3,
+                             random_state=0)
+    return OneVsRestClassifier(base) if multi_label else base
+
+
+def _softmax(scores: np.ndarray) -> np.ndarray:
+    scores = scores - scores.max(axis=1, keepdims=True)
+    exp = np.exp(scores)
+    return np.asarray(exp / exp.sum(axis=1, keepdims=True))
+
+
+def _scores(estimator: Any, matrix: Any) -> np.ndarray:
+    scores = np.asarray(estimator.decision_function(matrix), dtype=np.float64)
+    if scores.ndim == 1:  # two classes: one score for the second
+        scores = np.column_stack([-scores / 2, scores / 2])
+    return scores
+
+
+TEMPERATURES = np.exp(np.linspace(np.log(0.2), np.log(20.0), 61))
+
+
+def temperature_fit(scores: np.ndarray, truth: np.ndarray) -> float:
+    """The temperature that makes softmax(scores / T) best calibrated on held-back cases (lowest log-loss).
+
+    Temperature scaling (Guo et al., 2017) keeps the ranking of the labels and fixes over- or
+    under-confidence with one number, so it needs few cases to fit.
+    """
+    rows = np.arange(len(truth))
+    losses = [-np.mean(np.log(_softmax(scores / t)[rows, truth] + 1e-12)) for t in TEMPERATURES]
+    return float(TEMPERATURES[int(np.argmin(losses))])
+
+
+@dataclasses.dataclass(frozen=True)
+class Example:
+    """One handled case as training data: its text, its final labels (primary first) and when it came."""
+
+    text: str
+    labels: tuple[str, ...]
+    at: dt.datetime
+    weight: float = 1.0
+    case_id: int | None = None
+
+
+@dataclasses.dataclass
+class Prediction:
+    """The labels ranked by probability; `confidence` is the top one's."""
+
+    ranked: list[tuple[str, float]]
+
+    @property
+    def label(self) -> str | None:
+        return self.ranked[0][0] if self.ranked else None
+
+    @property
+    def confidence(self) -> float:
+        return self.ranked[0][1] if self.ranked else 0.0
+
+    def confident_labels(self, threshold: float) -> list[str]:
+        return [label for label, p in self.ranked if p >= threshold]
+
+
+@dataclasses.dataclass
+class TrainedClassifier:
+    """A fitted pipeline and what it needs to answer: its labels and whether it is multi-label."""
+
+    target: str
+    multi_label: bool
+    pipeline: Pipeline
+    classes: list[str]
+    feature_version: int = FEATURE_VERSION
+    # Single-label models: probabilities are softmax(scores / temperature), fitted on held-back cases.
+    temperature: float | None = None
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        return self.probabilities_of(self.pipeline.named_steps["features"].transform(list(texts)))
+
+    def probabilities_of(self, matrix: Any) -> np.ndarray:
+        estimator = self.pipeline.named_steps["model"]
+        if self.temperature is not None:
+            return _softmax(_scores(estimator, matrix) / self.temperature)
+        return np.asarray(estimator.predict_proba(matrix), dtype=np.float64)
+
+    def predict(self, texts: Sequence[str], *, top: int = 5) -> list[Prediction]:
+        out = []
+        for row in self.probabilities(texts):
+            order = np.argsort(-row)[:top]
+            out.append(Prediction([(self.classes[i], float(row[i])) for i in order]))
+        return out
+
+    def explain(self, text: str, label: str, *, top: int = 8) -> list[tuple[str, float]]:
+        """The features of `text` that pushed hardest towards `label` (value × weight), strongest first."""
+        if label not in self.classes:
+            return []
+        features = self.pipeline.named_steps["features"]
+        estimator = self.pipeline.named_steps["model"]
+        index = self.classes.index(label)
+        vector = features.transform([text]).tocsr()
+        if self.multi_label:
+            coef = np.asarray(estimator.estimators_[index].coef_[0])
+        else:
+            coefs = np.asarray(estimator.coef_)
+            coef = coefs[0] * (1 if index == 1 else -1) if coefs.shape[0] == 1 else coefs[index]
+        names = features.get_feature_names_out()
+        contributions = [(str(names[j]), float(v * coef[j])) for j, v in zip(vector.indices, vector.data, strict=True)]
+        contributions = [c for c in contributions if c[1] > 0]
+        contributions.sort(key=lambda c: -c[1])
+        return [(_readable_feature(name), round(weight, 4)) for name, weight in contributions[:top]]
+
+
+def _readable_feature(name: str) -> str:
+    kind, _, value = name.partition("__")
+    return {"chars": f"“{value}”", "words": value, "lemmas": f"{value} (base form)"}.get(kind, name)
+
+
+def split_by_time(examples: Sequence[Example], *, held_out_share: float = HELD_OUT_SHARE,
+                  not_before: dt.datetime | None = None) -> tuple[list[Example], list[Example], dt.datetime | None]:
+    """Older examples to train on and the most recent ones to test on, and the moment between them.
+
+    The cut is at the `held_out_share` quantile of time, or at `not_before` when that is later (so
+    that a model trained until then is tested only on cases it has never seen).
+    """
+    ordered = sorted(examples, key=lambda e: e.at)
+    if not ordered:
+        return [], [], None
+    cut_index = min(len(ordered) - 1, round(len(ordered) * (1 - held_out_share)))
+    cutoff = ordered[cut_index].at
+    if not_before is not None and not_before > cutoff:
+        cutoff = not_before
+    return [e for e in ordered if e.at < cutoff], [e for e in ordered if e.at >= cutoff], cutoff
+
+
+def learnable(examples: Sequence[Example]) -> list[Example]:
+    """The examples whose labels occur often enough to learn; labels too rare are dropped from each."""
+    counts = Counter(label for e in examples for label in e.labels)
+    kept = []
+    for e in examples:
+        labels = tuple(label for label in e.labels if counts[label] >= MIN_EXAMPLES_PER_LABEL)
+        if labels:
+            kept.append(dataclasses.replace(e, labels=labels))
+    return kept
+
+
+class NotEnoughDataError(Exception):
+    """Too few handled cases, or too few labels, to train a model worth using."""
+
+
+def classifier_fit(examples: Sequence[Example], *, target: str, multi_label: bool,
+                   options: FeatureOptions = FeatureOptions()) -> TrainedClassifier:
+    """Fit the features and a logistic regression on `examples` (rare labels dropped)."""
+    usable = learnable(examples)
+    labels = sorted({label for e in usable for label in e.labels})
+    if len(labels) < 2 or len(usable) < 4:
+        raise NotEnoughDataError(
+            f"{len(usable)} usable cases with {len(labels)} labels; at least 4 cases and 2 labels are needed")
+    texts = [e.text for e in usable]
+    weights = np.array([e.weight for e in usable], dtype=np.float64)
+    pipeline = Pipeline([("features", features_build(options)),
+                         ("model", _estimator(options, multi_label=multi_label))])
+    if multi_label:
+        binarizer = MultiLabelBinarizer(classes=labels)
+        y: Any = binarizer.fit_transform([e.labels for e in usable])
+        # OneVsRestClassifier cannot route sample weights to its estimators; corrections count twice instead.
+        repeat = np.maximum(1, np.round(weights)).astype(int)
+        pipeline.fit(np.repeat(np.array(texts, dtype=object), repeat).tolist(), np.repeat(y, repeat, axis=0))
+        return TrainedClassifier(target=target, multi_label=True, pipeline=pipeline, classes=labels)
+    y = [e.labels[0] for e in usable]
+    temperature = None if options.baseline else _temperature_for(usable, options)
+    pipeline.fit(texts, y, model__sample_weight=weights)
+    classes = [str(c) for c in pipeline.named_steps["model"].classes_]
+    return TrainedClassifier(target=target, multi_label=False, pipeline=pipeline, classes=classes,
+                             temperature=temperature)
+
+
+def _temperature_for(usable: Sequence[Example], options: FeatureOptions) -> float | None:
+    """Fit on the older 85 % of the training cases, and the temperature on the newest 15 %."""
+    ordered = sorted(usable, key=lambda e: e.at)
+    cut = int(len(ordered) * 0.85)
+    older, newer = ordered[:cut], ordered[cut:]
+    if len(newer) < 10 or len({e.labels[0] for e in older}) < 2:
+        return None
+    probe = Pipeline([("features", features_build(options)), ("model", _estimator(options, multi_label=False))])
+    probe.fit([e.text for e in older], [e.labels[0] for e in older],
+              model__sample_weight=np.array([e.weight for e in older]))
+    classes = [str(c) for c in probe.named_steps["model"].classes_]
+    known = [e for e in newer if e.labels[0] in classes]
+    if len(known) < 10:
+        return None
+    scores = _scores(probe.named_steps["model"], probe.named_steps["features"].transform([e.text for e in known]))
+    return temperature_fit(scores, np.array([classes.index(e.labels[0]) for e in known]))
+
+
+def _coverage_at_precision(confidences: np.ndarray, correct: np.ndarray, target: float) -> tuple[float, float | None]:
+    """The largest share of cases, most confident first, that keeps precision ≥ target, and its threshold."""
+    if len(confidences) == 0:
+        return 0.0, None
+    order = np.argsort(-confidences, kind="stable")
+    hits = np.cumsum(correct[order])
+    precision = hits / np.arange(1, len(order) + 1)
+    ok = np.nonzero(precision >= target)[0]
+    if len(ok) == 0:
+        return 0.0, None
+    k = int(ok[-1])
+    return (k + 1) / len(order), float(confidences[order][k])
+
+
+def reliability(confidences: np.ndarray, correct: np.ndarray, *,
+                bins: int = 10) -> tuple[float, list[dict[str, float]]]:
+    """Expected calibration error of the top-1 confidence, and the reliability table per bin."""
+    table = []
+    ece = 0.0
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    for lo, hi in itertools.pairwise(edges):
+        inside = (confidences > lo) & (confidences <= hi) if lo > 0 else (confidences >= lo) & (confidences <= hi)
+        n = int(inside.sum())
+        if n == 0:
+            continue
+        confidence, accuracy = float(confidences[inside].mean()), float(correct[inside].mean())
+        ece += n / len(confidences) * abs(confidence - accuracy)
+        table.append({"from": round(float(lo), 2), "to": round(float(hi), 2), "cases": n,
+                      "confidence": round(confidence, 3), "accuracy": round(accuracy, 3)})
+    return ece, table
+
+
+def classifier_evaluate(model: TrainedClassifier, examples: Sequence[Example]) -> dict[str, Any]:
+    """Accuracy (top label is one of the case's labels), macro-F1 over primary labels, top-3, calibration
+    (ECE and the reliability table) and the share routable automatically at 90 % precision."""
+    if not examples:
+        return {"cases": 0}
+    probabilities = model.probabilities([e.text for e in examples])
+    classes = np.array(model.classes, dtype=object)
+    order = np.argsort(-probabilities, axis=1)
+    top1 = classes[order[:, 0]]
+    confidences = probabilities[np.arange(len(examples)), order[:, 0]]
+    correct = np.array([top1[i] in e.labels for i, e in enumerate(examples)], dtype=float)
+    top3 = np.array([bool(set(classes[order[i, :3]]) & set(e.labels)) for i, e in enumerate(examples)], dtype=float)
+    primary = [e.labels[0] for e in examples]
+    predicted = [e.labels[0] if correct[i] else str(top1[i]) for i, e in enumerate(examples)]
+    ece, table = reliability(confidences, correct)
+    coverage, threshold = _coverage_at_precision(confidences, correct, PRECISION_TARGET)
+    return {
+        "cases": len(examples),
+        "accuracy": round(float(correct.mean()), 4),
+        "macro_f1": round(float(f1_score(primary, predicted, average="macro", zero_division=0)), 4),
+        "top3_accuracy": round(float(top3.mean()), 4),
+        "ece": round(float(ece), 4),
+        "coverage_at_90_precision": round(coverage, 4),
+        "threshold_at_90_precision": None if threshold is None else round(threshold, 4),
+        "unknown_label_share": round(float(np.mean([not set(e.labels) & set(model.classes) for e in examples])), 4),
+        "reliability": table,
+    }
+
+
+def no_worse(candidate: dict[str, Any], active: dict[str, Any], *, tolerance: float = 0.0) -> bool:
+    """A new version may replace the active one only if neither accuracy nor macro-F1 drops (ADR 0016)."""
+    return all(
+        float(candidate.get(metric, 0.0)) >= float(active.get(metric, 0.0)) - tolerance
+        for metric in ("accuracy", "macro_f1")
+    )
+
+
+def classifier_dump(model: TrainedClassifier) -> tuple[bytes, str]:
+    """The model's bytes (joblib, compressed) and their SHA-256."""
+    buffer = io.BytesIO()
+    joblib.dump(model, buffer, compress=3)
+    data = buffer.getvalue()
+    return data, hashlib.sha256(data).hexdigest()
+
+
+def classifier_load(data: bytes, *, sha256: str) -> TrainedClassifier:
+    """Unpickle only bytes whose checksum is the one we wrote with them (never anything else)."""
+    if not sha256 or hashlib.sha256(data).hexdigest() != sha256:
+        raise ModelIntegrityError("the stored model does not match its checksum")
+    model = joblib.load(io.BytesIO(data))
+    if not isinstance(model, TrainedClassifier) or model.feature_version != FEATURE_VERSION:
+        raise ModelIntegrityError("the stored model was built by another version of the features")
+    return model

@@ -1,0 +1,230 @@
+"""Routing: the organisation's classifier models, its routing rules and the decisions taken on cases."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from civicdesk.cases.models import Case, CaseType, Category, Channel, CustomerType, Priority
+from civicdesk.core.models import TimestampedModel
+from civicdesk.organizations.models import Area, Organization, ServiceGroup, WorkingCalendar
+
+LANGUAGE_CHOICES = [("fi", _("Finnish")), ("sv", _("Swedish")), ("en", _("English")), ("ro", _("Romanian"))]
+
+
+class Target(models.TextChoices):
+    """What a classifier model predicts."""
+
+    CATEGORY = "category", _("Categories")
+    CASE_TYPE = "case_type", _("Case type")
+    GROUP = "group", _("Service group")
+
+
+class RoutingSettings(TimestampedModel):
+    """An organisation's switches for automatic routing; without a row the defaults apply."""
+
+    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="routing_settings",
+                                        verbose_name=_("organisation"))
+    classifier_enabled = models.BooleanField(
+        _("route by the classifier"), default=True,
+        help_text=_("When off, only the routing rules move new cases; the classifier still suggests."))
+    confidence_threshold = models.FloatField(
+        _("confidence threshold"), default=0.7, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text=_("Below this confidence a contact without a category goes to the advisors' queue of unclear "
+                    "contacts instead of being routed."))
+    split_threshold = models.FloatField(
+        _("threshold for suggesting a split"), default=0.5, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text=_("When two or more categories reach this confidence, staff are told the contact may hold "
+                    "several topics."))
+    min_training_cases = models.PositiveIntegerField(
+        _("handled cases needed to train"), default=200,
+        help_text=_("With fewer handled cases no model is trained; rules and the advisors route alone."))
+
+    class Meta:
+        verbose_name = _("routing settings")
+        verbose_name_plural = _("routing settings")
+
+    def __str__(self) -> str:
+        return str(self.organization)
+
+
+class ClassifierModel(models.Model):
+    """One trained version of one organisation's model for one target, with its evaluation.
+
+    `artifact` holds the joblib bytes written by `classifier_dump`; `sha256` is checked before they
+    are ever unpickled (`classifier_load`). At most one version per organisation and target is active.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="classifier_models",
+                                     verbose_name=_("organisation"))
+    target = models.CharField(_("predicts"), max_length=16, choices=Target.choices)
+    version = models.PositiveIntegerField(_("version"))
+    is_active = models.BooleanField(_("active"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    trained_until = models.DateTimeField(_("trained on cases before"), null=True)
+    training_summary = models.JSONField(_("training data"), default=dict)
+    metrics = models.JSONField(_("evaluation"), default=dict)
+    active_metrics = models.JSONField(_("evaluation of the active version on the same cases"), default=dict,
+                                      blank=True)
+    decision = models.CharField(_("decision"), max_length=300, blank=True)
+    artifact = models.BinaryField(_("model"), editable=False)
+    sha256 = models.CharField(max_length=64, editable=False)
+    size_bytes = models.PositiveIntegerField(_("size (bytes)"), default=0)
+
+    class Meta:
+        verbose_name = _("classifier model")
+        verbose_name_plural = _("classifier models")
+        ordering = ["organization", "target", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "target", "version"], name="classifier_version_unique"),
+            models.UniqueConstraint(fields=["organization", "target"], condition=models.Q(is_active=True),
+                                    name="classifier_one_active_per_target"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} · {self.get_target_display()} v{self.version}"
+
+
+class OfficeHours(models.TextChoices):
+    ANY = "", _("Any time")
+    OPEN = "open", _("During opening hours")
+    CLOSED = "closed", _("Outside opening hours")
+
+
+class RoutingRule(TimestampedModel):
+    """An ordered rule: when every condition set holds for a new case, its actions apply (the first rule wins).
+
+    An empty condition matches everything. Lists (channels, languages, customer types) and
+    relations (categories, types, areas) match when the case has any of the values listed.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="routing_rules",
+                                     verbose_name=_("organisation"))
+    name = models.CharField(_("name"), max_length=200)
+    position = models.PositiveIntegerField(_("order"), default=0, help_text=_("Rules are tried from the smallest."))
+    is_active = models.BooleanField(_("active"), default=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    # Conditions
+    categories = models.ManyToManyField(Category, blank=True, related_name="+", verbose_name=_("categories"),
+                                        help_text=_("The case's own or the classifier's confident categories."))
+    case_types = models.ManyToManyField(CaseType, blank=True, related_name="+", verbose_name=_("case types"))
+    channels = models.JSONField(_("channels"), default=list, blank=True)
+    areas = models.ManyToManyField(Area, blank=True, related_name="+", verbose_name=_("areas"))
+    languages = models.JSONField(_("languages"), default=list, blank=True,
+                                 help_text=_("The language detected from the text."))
+    keywords = models.TextField(
+        _("keywords"), blank=True,
+        help_text=_("Comma-separated; the rule matches when the title or description contains any of them "
+                    "(letter case ignored; a word's beginning such as “kuop” matches its inflected forms)."))
+    customer_types = models.JSONField(_("customer types"), default=list, blank=True)
+    office_hours = models.CharField(_("time"), max_length=8, choices=OfficeHours.choices, blank=True, default="")
+    calendar = models.ForeignKey(WorkingCalendar, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="+", verbose_name=_("calendar for the time condition"),
+                                 help_text=_("Empty: the calendar of the advisors' intake group."))
+    min_confidence = models.FloatField(_("classifier confidence at least"), null=True, blank=True,
+                                       validators=[MinValueValidator(0.0), MaxValueValidator(1.0)])
+    max_confidence = models.FloatField(_("classifier confidence below"), null=True, blank=True,
+                                       validators=[MinValueValidator(0.0), MaxValueValidator(1.0)])
+    # Actions
+    set_group = models.ForeignKey(ServiceGroup, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                  verbose_name=_("move to group"))
+    set_handler = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("give to handler"))
+    set_priority = models.PositiveSmallIntegerField(_("set priority"), choices=Priority.choices, null=True,
+                                                    blank=True)
+    due_in_hours = models.PositiveIntegerField(_("due in (hours)"), null=True, blank=True)
+    auto_reply_template = models.CharField(
+        _("automatic reply template"), max_length=100, blank=True,
+        help_text=_("The code of an answer template; sending it waits for the answer templates (not built yet)."))
+    mark_special_categories = models.BooleanField(_("mark as holding special categories of personal data"),
+                                                  default=False)
+    external_hook = models.CharField(
+        _("send to external system"), max_length=100, blank=True,
+        help_text=_("The name of an integration; recorded on the case until the integrations are built."))
+
+    class Meta:
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+        ordering = ["organization", "position", "id"]
+        indexes = [models.Index(fields=["organization", "is_active", "position"], name="routing_rule_order_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def keyword_list(self) -> list[str]:
+        return [k.strip().lower() for k in self.keywords.split(",") if k.strip()]
+
+    def has_action(self) -> bool:
+        return bool(
+            self.set_group_id or self.set_handler_id or self.set_priority or self.due_in_hours
+            or self.auto_reply_template or self.mark_special_categories or self.external_hook
+        )
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        valid = {
+            "channels": {c.value for c in Channel},
+            "languages": {code for code, _label in LANGUAGE_CHOICES},
+            "customer_types": {c.value for c in CustomerType if c.value},
+        }
+        for field, allowed in valid.items():
+            values = getattr(self, field) or []
+            if not isinstance(values, list) or any(v not in allowed for v in values):
+                errors[field] = str(_("Choose values from the list."))
+        if self.min_confidence is not None and self.max_confidence is not None and (
+            self.min_confidence >= self.max_confidence
+        ):
+            errors["max_confidence"] = str(_("This rule can never match: the confidence range is empty."))
+        if self.keywords and not self.keyword_list():
+            errors["keywords"] = str(_("This rule can never match: the keywords are empty."))
+        if not self.has_action():
+            errors["set_group"] = str(_("Choose at least one action."))
+        if self.set_handler_id and not self.set_group_id:
+            errors["set_handler"] = str(_("A handler needs the group they handle in."))
+        for field in ("set_group", "calendar"):
+            related = getattr(self, field)
+            if related is not None and self.organization_id and related.organization_id != self.organization_id:
+                errors[field] = str(_("Choose one of this organisation's."))
+        if errors:
+            raise ValidationError(errors)
+
+
+class Outcome(models.TextChoices):
+    ROUTED = "routed", _("Routed")
+    UNCLEAR = "unclear", _("Left to the advisors (unclear)")
+    KEPT = "kept", _("Kept where intake put it")
+    FAILED = "failed", _("Routing failed")
+
+
+class RoutingDecision(models.Model):
+    """What routing decided for one new case, and why: the predictions, the rule that fired, the outcome.
+
+    Read by the case page's explanation (`selectors.routing_explanation`) and by the evaluation of
+    how often automatic decisions are corrected.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="routing_decisions")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
+    detected_language = models.CharField(_("detected language"), max_length=8, blank=True)
+    predictions = models.JSONField(_("classifier's suggestions"), default=dict, blank=True)
+    model_versions = models.JSONField(_("model versions"), default=dict, blank=True)
+    rule = models.ForeignKey(RoutingRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="decisions")
+    rule_version = models.PositiveIntegerField(null=True, blank=True)
+    reasons = models.JSONField(_("why"), default=list, blank=True)
+    applied = models.JSONField(_("what was changed"), default=dict, blank=True)
+    split_suggested = models.BooleanField(_("may hold several topics"), default=False)
+    duration_ms = models.FloatField(default=0.0)
+
+    class Meta:
+        verbose_name = _("routing decision")
+        verbose_name_plural = _("routing decisions")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "-created_at"], name="routing_decision_org_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.outcome}"

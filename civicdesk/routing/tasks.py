@@ -1,0 +1,49 @@
+"""Background training: on a schedule (beat) and on demand (admin action, `classifier_train`)."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from civicdesk.organizations.models import Organization
+from civicdesk.routing.services import classifier_train, classifiers_retrain
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True)
+def classifier_retrain_task(*, organization_id: int, target: str | None = None) -> list[dict[str, object]]:
+    """Train new versions for one organisation (every target, or one); idempotent apart from the version row."""
+    organization = Organization.objects.filter(pk=organization_id, is_active=True).first()
+    if organization is None:
+        return []
+    results = (classifiers_retrain(organization=organization) if target is None
+               else [classifier_train(organization=organization, target=target)])
+    for result in results:
+        logger.info("classifier %s/%s: %s", organization.slug, result.target, result.message)
+    return [{"target": r.target, "activated": r.activated, "version": r.model.version if r.model else None,
+             "message": str(r.message)} for r in results]
+
+
+@shared_task
+def classifiers_retrain_all_task() -> int:
+    """The weekly run: queue one training per active organisation, so each runs on its own worker."""
+    ids = list(Organization.objects.filter(is_active=True).values_list("pk", flat=True))
+    for organization_id in ids:
+        classifier_retrain_task.delay(organization_id=organization_id)
+    return len(ids)
+
+
+@shared_task(acks_late=True)
+def route_case_task(*, case_id: int) -> str | None:
+    """Classify and route one new case (queued by intake after its commit); routing a case twice is refused."""
+    from civicdesk.cases.models import Case
+    from civicdesk.routing.models import RoutingDecision
+    from civicdesk.routing.services import route_case
+
+    case = Case.objects.filter(pk=case_id).first()
+    if case is None or RoutingDecision.objects.filter(case_id=case_id).exists():
+        return None
+    decision = route_case(case=case)
+    return decision.outcome if decision is not None else None

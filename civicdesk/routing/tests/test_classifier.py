@@ -1,0 +1,161 @@
+"""The classifier without the database: features, fitting, evaluation, the no-worse rule, safe loading."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from civicdesk.routing.classifier import (
+    Example,
+    FeatureOptions,
+    ModelIntegrityError,
+    NotEnoughDataError,
+    classifier_dump,
+    classifier_evaluate,
+    classifier_fit,
+    classifier_load,
+    features_build,
+    learnable,
+    lemmatiser_available,
+    no_worse,
+    reliability,
+    split_by_time,
+    text_normalise,
+)
+from civicdesk.routing.language import language_detect
+from civicdesk.routing.tests.synthetic import synthetic_examples
+
+
+@pytest.fixture(scope="module")
+def trained():
+    examples = synthetic_examples(90)
+    train, test, _cutoff = split_by_time(examples)
+    return classifier_fit(train, target="group", multi_label=False), test
+
+
+def test_character_ngrams_share_features_between_inflected_forms():
+    features = features_build(FeatureOptions())
+    features.fit(["kuoppa kadulla", "puisto", "kotihoito", "kuoppa puistossa"])
+    inflected = features.transform(["kuopissa"]).toarray()[0]
+    assert inflected.any(), "an inflected form unseen in training still has character n-grams in common"
+    names = set(features.get_feature_names_out())
+    assert any(n.startswith("chars__") for n in names)
+    assert any(n.startswith("words__") for n in names)
+
+
+def test_numbers_are_normalised_so_stop_numbers_do_not_become_topics():
+    assert text_normalise("Pysäkki 0413 ja 12") == "pysäkki 0 ja 0"
+
+
+def test_fit_and_predict_on_synthetic_finnish(trained):
+    model, test = trained
+    metrics = classifier_evaluate(model, test)
+    assert metrics["accuracy"] >= 0.9
+    assert metrics["top3_accuracy"] == 1.0
+    prediction = model.predict(["Kadulla on syvä kuoppa ja asfaltti rikki"])[0]
+    assert prediction.label == "streets"
+    assert 0 < prediction.confidence <= 1
+    assert sum(p for _label, p in model.predict(["puiston keinu"], top=10)[0].ranked) == pytest.approx(1.0)
+
+
+def test_explanation_names_the_words_behind_a_prediction(trained):
+    model, _test = trained
+    features = model.explain("Puiston penkki on rikki", "parks")
+    assert features
+    assert all(weight > 0 for _name, weight in features)
+    assert any("puisto" in name or "penk" in name for name, _weight in features)
+    assert model.explain("Puiston penkki", "no-such-label") == []
+
+
+def test_evaluation_reports_every_figure_with_a_reliability_table(trained):
+    model, test = trained
+    metrics = classifier_evaluate(model, test)
+    for key in ("accuracy", "macro_f1", "top3_accuracy", "ece", "coverage_at_90_precision", "reliability", "cases"):
+        assert key in metrics
+    assert sum(row["cases"] for row in metrics["reliability"]) == len(test)
+    assert classifier_evaluate(model, []) == {"cases": 0}
+
+
+def test_expected_calibration_error_of_a_perfectly_calibrated_and_an_overconfident_model():
+    confidences = np.array([0.8] * 10)
+    ece, _table = reliability(confidences, np.array([1.0] * 8 + [0.0] * 2))
+    assert ece == pytest.approx(0.0)
+    ece, _table = reliability(np.array([0.99] * 10), np.array([1.0] * 5 + [0.0] * 5))
+    assert ece == pytest.approx(0.49)
+
+
+def test_multi_label_categories_give_independent_probabilities():
+    examples = synthetic_examples(90)
+    start = examples[-1].at
+    both = [Example(text="Puiston penkki rikki ja kadulla kuoppa", labels=("parks", "streets"),
+                    at=start + dt.timedelta(hours=i + 1)) for i in range(10)]
+    model = classifier_fit(examples + both, target="category", multi_label=True)
+    ranked = dict(model.predict(["Puistossa penkki rikki ja kadun asfaltissa kuoppa"])[0].ranked)
+    assert ranked["parks"] > 0.3
+    assert ranked["streets"] > 0.3
+    assert model.explain("puiston penkki", "parks")
+
+
+def test_time_split_holds_out_the_most_recent_and_respects_the_active_versions_cut():
+    examples = synthetic_examples(50)
+    train, test, cutoff = split_by_time(examples, held_out_share=0.2)
+    assert len(test) == 10
+    assert max(e.at for e in train) < min(e.at for e in test) == cutoff
+    later = examples[45].at
+    train, test, cutoff = split_by_time(examples, not_before=later)
+    assert cutoff == later
+    assert len(test) == 5
+    assert split_by_time([]) == ([], [], None)
+
+
+def test_rare_labels_are_dropped_and_too_little_data_is_refused():
+    examples = synthetic_examples(9)
+    lone = dataclasses.replace(examples[0], labels=("once",))
+    assert all("once" not in e.labels for e in learnable([*examples, lone]))
+    with pytest.raises(NotEnoughDataError):
+        classifier_fit(examples[:3], target="group", multi_label=False)
+    single = [dataclasses.replace(e, labels=("streets",)) for e in examples]
+    with pytest.raises(NotEnoughDataError):
+        classifier_fit(single, target="group", multi_label=False)
+
+
+def test_no_worse_rule():
+    active = {"accuracy": 0.80, "macro_f1": 0.50}
+    assert no_worse({"accuracy": 0.80, "macro_f1": 0.50}, active)
+    assert no_worse({"accuracy": 0.85, "macro_f1": 0.55}, active)
+    assert not no_worse({"accuracy": 0.79, "macro_f1": 0.60}, active)
+    assert not no_worse({"accuracy": 0.90, "macro_f1": 0.49}, active)
+    assert no_worse({"accuracy": 0.79, "macro_f1": 0.49}, active, tolerance=0.02)
+
+
+def test_a_model_loads_only_with_its_own_checksum(trained):
+    model, _test = trained
+    data, digest = classifier_dump(model)
+    loaded = classifier_load(data, sha256=digest)
+    assert loaded.predict(["kuoppa kadulla"])[0].label == model.predict(["kuoppa kadulla"])[0].label
+    with pytest.raises(ModelIntegrityError):
+        classifier_load(data + b"x", sha256=digest)
+    with pytest.raises(ModelIntegrityError):
+        classifier_load(data, sha256="")
+
+
+@pytest.mark.skipif(not lemmatiser_available(), reason="libvoikko and voikko-fi are not installed")
+def test_finnish_base_forms_split_compounds():
+    from civicdesk.routing.classifier import FinnishLemmas
+
+    words = FinnishLemmas()("katuvalot kuopissa")
+    assert {"katuvalo", "katu", "valo", "kuoppa"} <= set(words)
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("Kadulla on iso kuoppa pyörätien kohdalla", "fi"),
+    ("Det finns ett stort hål i gatan vid cykelbanan", "sv"),
+    ("There is a large pothole in the street by the cycle lane", "en"),
+    ("Este o groapă mare pe stradă lângă pista de biciclete", "ro"),
+    ("ok", ""),
+])
+def test_language_is_detected_among_our_four(text, language):
+    assert language_detect(text) == language
