@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "civicdesk.knowledge",
     "civicdesk.portal",
     "civicdesk.api",
+    "civicdesk.routing",
     "civicdesk.demo",
 ]
 
@@ -189,6 +190,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "notifications-email-bundles": {
         "task": "civicdesk.notifications.tasks.notifications_email_bundles_task",
         "schedule": 5 * 60,
+    },
+    "routing-classifiers-retrain-weekly": {
+        "task": "civicdesk.routing.tasks.classifiers_retrain_all_task",
+        "schedule": 7 * 24 * 60 * 60,
     },
     "intake-email-imap-poll": {
         "task": "civicdesk.intake.tasks.mailboxes_poll_task",
