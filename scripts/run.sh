@@ -53,6 +53,11 @@ say "Migrating the database ($DJANGO_SETTINGS_MODULE)"
 
 say "Loading the demo city (skipped when it is already loaded)"
 "$BIN/python" manage.py demo_city
+# The demo city's intake addresses (created when missing), for the banner below.
+mapfile -t INTAKE_ADDRESSES < <("$BIN/python" manage.py demo_mailboxes)
+SMTP_HOST="${EMAIL_SMTP_RECEIVER_HOST:-127.0.0.1}"
+SMTP_PORT="${EMAIL_SMTP_RECEIVER_PORT:-2525}"
+SMTP_RECEIVER="${EMAIL_SMTP_RECEIVER_IN_RUN:-true}"
 
 if [[ -d locale ]] && command -v msgfmt >/dev/null; then
     say "Compiling translations"
@@ -84,6 +89,11 @@ pids+=($!)
 "$BIN/celery" -A config worker -B --pool=solo --without-mingle --without-gossip --without-heartbeat \
     -l info &
 pids+=($!)
+# The built-in SMTP receiver for intake mail (EMAIL_SMTP_RECEIVER_IN_RUN=false leaves it out).
+if [[ "$SMTP_RECEIVER" =~ ^(1|true|yes|on)$ ]]; then
+    "$BIN/python" manage.py smtp_receiver --host "$SMTP_HOST" --port "$SMTP_PORT" &
+    pids+=($!)
+fi
 
 # Print the logins once the server answers, so they are not buried under start-up logs.
 url="http://$HOST:$PORT/"
@@ -95,6 +105,12 @@ urllib.request.urlopen(sys.argv[1] + "healthz", timeout=1)
 EOF
         printf '\n  CivicDesk is running at %s  (Ctrl-C stops the server and the worker)\n\n' "$url"
         printf '  Residents contact the city at %scontact/ and follow their case from the link on the receipt.\n\n' "$url"
+        if [[ "$SMTP_RECEIVER" =~ ^(1|true|yes|on)$ ]] && ((${#INTAKE_ADDRESSES[@]})); then
+            printf '  Mail to the city (SMTP receiver on %s:%s): %s\n' "$SMTP_HOST" "$SMTP_PORT" "${INTAKE_ADDRESSES[*]}"
+            printf '    e.g. swaks --server %s:%s --to %s --body "Katulamppu on rikki."\n' "$SMTP_HOST" "$SMTP_PORT" \
+                "${INTAKE_ADDRESSES[0]}"
+            printf '  Outgoing mail goes to EMAIL_URL (the console by default).\n\n'
+        fi
         printf '  Demo logins (password from DEMO_PASSWORD):\n'
         for login in "${DEMO_LOGINS[@]}"; do
             printf '    %-13s / %-16s %s\n' "${login%%:*}" "$DEMO_PASSWORD" "${login#*:}"

@@ -6,13 +6,27 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationStackedInline
 
 from civicdesk.accounts.admin_scoping import OrganizationScopedInlineMixin, ScopedAdmin, ScopedTranslationAdmin
+from civicdesk.accounts.models import Role
 from civicdesk.accounts.permissions import CONFIGURING_ROLES
-from civicdesk.intake.models import AddressPoint, ContactFormSettings, ContactKind, Topic, TopicQuestion
+from civicdesk.core.errors import ApplicationError
+from civicdesk.intake.models import (
+    AddressPoint,
+    ContactFormSettings,
+    ContactKind,
+    InboundEmail,
+    InboundState,
+    Mailbox,
+    OutboundEmail,
+    Topic,
+    TopicQuestion,
+)
 
 
 class TopicForm(forms.ModelForm):
@@ -75,3 +89,127 @@ class AddressPointAdmin(ScopedAdmin):
     list_display = ("street", "number", "postal_code", "municipality", "lat", "lon", "organization")
     list_filter = ("organization",)
     search_fields = ("street", "postal_code")
+
+
+# --- the email channel ----------------------------------------------------------------------
+
+EMAIL_READ_ROLES: tuple[str, ...] = (*CONFIGURING_ROLES, Role.SERVICE_ADVISOR)
+
+
+@admin.register(Mailbox)
+class MailboxAdmin(ScopedAdmin):
+    """Intake addresses, their group and case type, and how their mail is read (SMTP receiver or IMAP)."""
+
+    admin_roles = CONFIGURING_ROLES
+    list_display = ("address", "name", "organization", "service_group", "auto_acknowledge", "imap_host",
+                    "last_polled_at", "is_active")
+    list_filter = ("organization", "is_active", "auto_acknowledge")
+    search_fields = ("address", "name")
+    readonly_fields = ("last_polled_at", "last_error")
+    actions = ("test_connection", "read_now")
+    fieldsets = (
+        (None, {"fields": ("organization", "name", "address", "service_group", "case_type", "language",
+                           "auto_acknowledge", "is_active")}),
+        (_("Reading over IMAP"), {
+            "description": _("Leave the server empty when the city's mail server relays this address to the "
+                             "built-in SMTP receiver. The password is read from the environment variable named "
+                             "here, never stored in the database."),
+            "fields": ("imap_host", "imap_port", "imap_security", "imap_username", "imap_password_env",
+                       "imap_folder", "imap_done_folder", "last_polled_at", "last_error"),
+        }),
+    )
+
+    @admin.action(description=_("Test the connection"))
+    def test_connection(self, request: HttpRequest, queryset: QuerySet[Mailbox]) -> None:
+        from civicdesk.intake.sources.email.imap import ImapError, mailbox_test_connection
+
+        for mailbox in queryset:
+            if not mailbox.imap_host:
+                self.message_user(request, _("%(address)s: takes mail through the SMTP receiver; nothing to test.")
+                                  % {"address": mailbox.address}, messages.INFO)
+                continue
+            if mailbox.imap_password_env and not mailbox.imap_password:
+                self.message_user(request, _("%(address)s: the environment variable %(variable)s is not set.")
+                                  % {"address": mailbox.address, "variable": mailbox.imap_password_env},
+                                  messages.ERROR)
+                continue
+            try:
+                waiting = mailbox_test_connection(mailbox)
+            except ImapError as exc:
+                self.message_user(request, _("%(address)s: the connection failed: %(error)s")
+                                  % {"address": mailbox.address, "error": exc}, messages.ERROR)
+            else:
+                self.message_user(request, _("%(address)s: connected; %(count)s messages waiting.")
+                                  % {"address": mailbox.address, "count": waiting}, messages.SUCCESS)
+
+    @admin.action(description=_("Read the mailbox now"))
+    def read_now(self, request: HttpRequest, queryset: QuerySet[Mailbox]) -> None:
+        from civicdesk.intake.tasks import mailbox_poll_task
+
+        count = 0
+        for mailbox in queryset.exclude(imap_host=""):
+            mailbox_poll_task.delay(mailbox_id=mailbox.pk)
+            count += 1
+        self.message_user(request, _("Reading %(count)d mailboxes in the background.") % {"count": count})
+
+
+@admin.register(InboundEmail)
+class InboundEmailAdmin(ScopedAdmin):
+    """What came in by email and what was done with it; held and failed messages are handled here."""
+
+    admin_roles = EMAIL_READ_ROLES
+    list_display = ("received_at", "sender_address", "subject", "state", "auto_kind", "case", "mailbox")
+    list_filter = ("organization", "state", "auto_kind", "source")
+    search_fields = ("sender_address", "subject", "message_id")
+    list_select_related = ("case", "mailbox")
+    actions = ("accept_held", "retry")
+    fields = ("received_at", "organization", "mailbox", "source", "envelope_recipient", "sender_name",
+              "sender_address", "subject", "message_id", "state", "case", "auto_kind", "authentication",
+              "forwarded_by", "details", "error", "raw_size", "raw_truncated")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # evidence: kept until the retention policy removes it
+
+    @admin.action(description=_("Accept held messages as the customer's"))
+    def accept_held(self, request: HttpRequest, queryset: QuerySet[InboundEmail]) -> None:
+        from civicdesk.intake.sources.email.services import inbound_email_accept
+
+        accepted = 0
+        for inbound in queryset.filter(state=InboundState.HELD_UNKNOWN_SENDER).select_related("case"):
+            try:
+                inbound_email_accept(user=request.user, inbound=inbound)
+                accepted += 1
+            except ApplicationError as exc:
+                self.message_user(request, f"{inbound}: {exc.message}", messages.ERROR)
+        self.message_user(request, _("%(count)d messages accepted.") % {"count": accepted})
+
+    @admin.action(description=_("Handle again"))
+    def retry(self, request: HttpRequest, queryset: QuerySet[InboundEmail]) -> None:
+        from civicdesk.intake.sources.email.services import inbound_emails_retry
+
+        count = inbound_emails_retry(rows=queryset)
+        self.message_user(request, _("%(count)d messages queued to be handled again.") % {"count": count})
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(ScopedAdmin):
+    admin_roles = EMAIL_READ_ROLES
+    list_display = ("created_at", "kind", "to_address", "state", "case", "sent_at")
+    list_filter = ("organization", "kind", "state")
+    search_fields = ("to_address", "message_id")
+    fields = ("created_at", "organization", "case", "entry", "kind", "to_address", "message_id", "state", "error",
+              "sent_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
