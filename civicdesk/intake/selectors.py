@@ -13,8 +13,7 @@ from dataclasses import dataclass
 
 from django.conf import settings as django_settings
 from django.db import connection
-from django.db.models import BooleanField, Max, Min, Q
-from django.db.models.expressions import RawSQL
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -228,6 +227,19 @@ def parse_point(lat: object, lon: object) -> tuple[float, float]:
     return lat_f, lon_f
 
 
+_NEARBY_SQL = """
+SELECT c.reference, c.lat, c.lon, c.status, c.created_at, c.is_published, c.public_title
+  FROM cases_case c
+  JOIN cases_casecategory cc ON cc.case_id = c.id AND cc.category_id = %(category)s
+ WHERE point(c.lon, c.lat) <@ box(point(%(west)s, %(south)s), point(%(east)s, %(north)s))
+   AND c.lat IS NOT NULL AND NOT c.contains_special_categories AND c.merged_into_id IS NULL
+   AND (c.is_published OR NOT (c.status = 'closed'))
+   AND c.organization_id = %(organization)s AND c.created_at >= %(since)s
+ ORDER BY c.created_at DESC
+ LIMIT %(limit)s
+"""
+
+
 def contacts_nearby(
     *, organization: Organization, topic: Topic, lat: float, lon: float,
     radius_m: float = NEARBY_RADIUS_M, limit: int = NEARBY_LIMIT, now: dt.datetime | None = None,
@@ -243,26 +255,33 @@ def contacts_nearby(
     dlat = radius_m / 111_320
     dlon = radius_m / (111_320 * max(math.cos(math.radians(lat)), 0.01))
     since = (now or timezone.now()) - dt.timedelta(days=NEARBY_DAYS)
-    # Written to match the partial index `case_nearby_point_gist` (intake migration 0002): not closed
-    # or published, no special categories, not merged.
-    candidates = Case.objects.filter(
-        organization=organization,
-        lat__isnull=False,
-        contains_special_categories=False,
-        merged_into__isnull=True,
-        created_at__gte=since,
-        case_categories__category_id=topic.category_id,
-    ).filter(Q(is_published=True) | ~Q(status=Status.CLOSED))
+    rows: Iterable[tuple[str, float | None, float | None, str, dt.datetime, bool, str]]
     if connection.vendor == "postgresql":
-        # A GiST index over the point finds a small box without scanning a band of the city.
-        candidates = candidates.filter(RawSQL(
-            "point(cases_case.lon, cases_case.lat) <@ box(point(%s, %s), point(%s, %s))",
-            (lon - dlon, lat - dlat, lon + dlon, lat + dlat), output_field=BooleanField()))
-    candidates = candidates.filter(lat__range=(lat - dlat, lat + dlat), lon__range=(lon - dlon, lon + dlon))
-    rows = (
-        candidates.order_by("-created_at")
-        .values_list("reference", "lat", "lon", "status", "created_at", "is_published", "public_title")[:limit]
-    )
+        # One fixed statement, written out: composing it with the ORM cost more than running it.
+        # Its conditions repeat the partial GiST index `case_nearby_point_gist` (intake migration
+        # 0002) so that PostgreSQL uses it: not closed or published, no special categories, not merged.
+        with connection.cursor() as cursor:
+            cursor.execute(_NEARBY_SQL, {
+                "organization": organization.pk, "category": topic.category_id, "since": since,
+                "west": lon - dlon, "south": lat - dlat, "east": lon + dlon, "north": lat + dlat, "limit": limit,
+            })
+            rows = cursor.fetchall()
+    else:
+        rows = (
+            Case.objects.filter(
+                organization=organization,
+                lat__isnull=False,
+                contains_special_categories=False,
+                merged_into__isnull=True,
+                created_at__gte=since,
+                case_categories__category_id=topic.category_id,
+                lat__range=(lat - dlat, lat + dlat),
+                lon__range=(lon - dlon, lon + dlon),
+            )
+            .filter(Q(is_published=True) | ~Q(status=Status.CLOSED))
+            .order_by("-created_at")
+            .values_list("reference", "lat", "lon", "status", "created_at", "is_published", "public_title")[:limit]
+        )
     found: list[NearbyContact] = []
     for reference, case_lat, case_lon, status, created_at, is_published, public_title in rows:
         if case_lat is None or case_lon is None:  # the bounding box excludes them; for the type checker

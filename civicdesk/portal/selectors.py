@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +29,28 @@ def organization_for_contact(*, slug: str) -> Organization:
     organization = organizations_taking_contacts().filter(slug=slug).first()
     if organization is None:
         raise NotFoundError()
+    return organization
+
+
+_organizations: dict[str, tuple[float, Organization]] = {}
+
+
+def organization_for_contact_cached(*, slug: str) -> Organization:
+    """`organization_for_contact`, kept per process for PORTAL_FORM_CACHE_SECONDS like the form's configuration.
+
+    For the hottest paths (the form's submission and the map's nearby lookup): a deactivated
+    organisation stops taking contacts within that time. The instance is shared: only read it.
+    """
+    seconds = settings.PORTAL_FORM_CACHE_SECONDS
+    if not seconds:
+        return organization_for_contact(slug=slug)
+    cached = _organizations.get(slug)
+    if cached is not None and time.monotonic() - cached[0] <= seconds:
+        return cached[1]
+    organization = organization_for_contact(slug=slug)
+    if len(_organizations) > 200:
+        _organizations.clear()
+    _organizations[slug] = (time.monotonic(), organization)
     return organization
 
 

@@ -118,7 +118,7 @@ def _topic_list_page(request: HttpRequest, organization: Organization) -> HttpRe
 @ratelimit(key=client_address_rate_key, rate=_contact_rate, method="POST", block=True, group="civicdesk.portal.contact")
 def contact_topic(request: HttpRequest, organization_slug: str, topic_slug: str) -> HttpResponse:
     """The form for one topic (R1.3), or where to go instead when the matter is handled elsewhere (R10.8)."""
-    organization = selectors.organization_for_contact(slug=organization_slug)
+    organization = selectors.organization_for_contact_cached(slug=organization_slug)
     configuration = intake_selectors.form_configuration(organization=organization, topic_slug=topic_slug)
     topic = configuration.topic
     if topic is not None and topic.is_redirect:
@@ -130,7 +130,7 @@ def contact_topic(request: HttpRequest, organization_slug: str, topic_slug: str)
 @ratelimit(key=client_address_rate_key, rate=_contact_rate, method="POST", block=True, group="civicdesk.portal.contact")
 def contact_other(request: HttpRequest, organization_slug: str) -> HttpResponse:
     """The general form for a matter that fits no topic; customer service routes it (R4.4)."""
-    organization = selectors.organization_for_contact(slug=organization_slug)
+    organization = selectors.organization_for_contact_cached(slug=organization_slug)
     return _contact_form(request, organization, intake_selectors.form_configuration(
         organization=organization, topic_slug=None))
 
@@ -218,7 +218,7 @@ def contact_nearby(request: HttpRequest, organization_slug: str) -> HttpResponse
     Unpublished ones only as status, date and a point rounded to about 110 m; no text, no number.
     Bad coordinates get the translated 400 of `ApplicationErrorMiddleware`.
     """
-    organization = selectors.organization_for_contact(slug=organization_slug)
+    organization = selectors.organization_for_contact_cached(slug=organization_slug)
     topic_slug = request.GET.get("topic", "")[:63]
     topic = intake_selectors.form_configuration(organization=organization, topic_slug=topic_slug).topic
     if topic is None:
