@@ -1,9 +1,9 @@
 """Redis clients that live as long as the process: the cache backend and the realtime publisher.
 
-Django's `RedisCache` builds a new `redis.Redis` client for every cache operation (the connection
-pool is shared, but each client copies ~170 response callbacks into a fresh dict); a rate-limited
-request makes two to four such operations. The clients here are built once per pool and reused;
-`redis.Redis` is safe to share between threads.
+Django's `RedisCache` builds a new `redis.Redis` client for every cache operation (each copies ~170
+response callbacks into a fresh dict), and under ASGI a new backend, with a new connection pool, for
+every request; a rate-limited request makes two to four operations. The clients here are built once
+per server and process and reused; `redis.Redis` and its pool are safe to share between threads.
 """
 
 from __future__ import annotations
@@ -14,21 +14,31 @@ from typing import Any
 import redis
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
+# Shared by every cache backend instance of the process: under ASGI Django builds the backend anew
+# for each request (its connections are context-local), and with it a new connection pool, which
+# would mean a new TCP connection to Redis per request.
+_cache_clients: dict[tuple[Any, ...], Any] = {}
+_cache_clients_lock = threading.Lock()
+
 
 class ReusedClientRedisCacheClient(RedisCacheClient):
-    """Django's client, keeping one `redis.Redis` per connection pool instead of one per operation."""
+    """Django's client, keeping one `redis.Redis` (with its pool) per server and process, not one per operation."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._clients: dict[int, Any] = {}
+    def __init__(self, servers: Any, **options: Any) -> None:
+        super().__init__(servers, **options)
+        self._key = (tuple(servers), repr(sorted(options.items())))
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
         # Django's private helpers (django/core/cache/backends/redis.py), which the stubs leave out.
         index = self._get_connection_pool_index(write)  # type: ignore[attr-defined]
-        client = self._clients.get(index)
+        client = _cache_clients.get((*self._key, index))
         if client is None:
-            pool = self._get_connection_pool(index)  # type: ignore[attr-defined]
-            client = self._clients[index] = self._client(connection_pool=pool)  # type: ignore[attr-defined]
+            with _cache_clients_lock:
+                client = _cache_clients.get((*self._key, index))
+                if client is None:
+                    pool = self._get_connection_pool(index)  # type: ignore[attr-defined]
+                    client = self._client(connection_pool=pool)  # type: ignore[attr-defined]
+                    _cache_clients[(*self._key, index)] = client
         return client
 
 

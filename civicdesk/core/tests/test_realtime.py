@@ -84,6 +84,9 @@ def test_the_cache_reuses_one_client_per_pool() -> None:
     cache = ReusedClientRedisCache(REDIS_URL, {"KEY_PREFIX": "cd-test"})
     client = cache._cache
     assert client.get_client(write=True) is client.get_client(write=True)
+    # Under ASGI Django builds a backend per request: they share the client and its pool.
+    another = ReusedClientRedisCache(REDIS_URL, {"KEY_PREFIX": "cd-test"})
+    assert another._cache.get_client(write=True) is client.get_client(write=True)
     cache.set("k", 1, 10)
     assert cache.incr("k") == 2
     assert cache.add("k", 5) is False
