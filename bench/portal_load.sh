@@ -26,12 +26,18 @@
 #
 # Settings (environment): LABEL (a timestamp), WORKERS ($(nproc)), PORT (8093), REDIS_PORT (56381),
 # ROUNDS (3), DURATION (15), WARMUP (5), CONCURRENCY (8,16), ONLY (e.g. "submit,nearby"),
-# DATABASE_POOL_MAX_SIZE (4 per worker).
+# DATABASE_POOL_MAX_SIZE (4 per worker), BENCH_PGDATA (the cluster's folder, for bench/pg.sh; default
+# var/bench-pg of this checkout), BENCH_VENV (.venv of this checkout).
+#
+# Run it from a checkout whose migrations match the bench database: others' uncommitted migrations in a
+# shared working tree would be applied to it. A clean worktree of a commit does (static/vendor linked in):
+#   git worktree add --detach /tmp/bench HEAD && ln -s "$PWD/static/vendor" /tmp/bench/static/vendor
+#   (cd /tmp/bench && BENCH_VENV=$OLDPWD/.venv BENCH_PGDATA=$OLDPWD/var/bench-pg bench/portal_load.sh)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-BIN="$ROOT/.venv/bin"
+BIN="${BENCH_VENV:-$ROOT/.venv}/bin"
 LABEL="${LABEL:-$(date +%Y%m%d-%H%M%S)}"
 OUT="$ROOT/bench/results/portal-$LABEL"
 WORKERS="${WORKERS:-$(nproc)}"
