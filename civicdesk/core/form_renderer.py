@@ -1,4 +1,4 @@
-"""The project's form renderer: Django's, except that <select> elements are written in Python.
+"""The project's form renderer: Django's, except that common widgets and labels are written in Python.
 
 Django renders every <option> by including a template. The case page's action forms offer about
 a thousand options (the organisation's staff and groups, several times over), and rendering them
@@ -6,11 +6,15 @@ took most of the page's time at 1M cases (docs/benchmarks.md, "HTTP: staff pages
 `render` writes exactly the HTML that Django's `select.html`, `select_option.html` and
 `attrs.html` produce — same escaping, localisation, whitespace and attribute rules — and hands
 anything unusual (another option template, callable values, overridden widget templates) back to
-Django's templates. civicdesk/core/tests/test_form_renderer.py compares the two outputs.
+Django's templates. The same goes for the `<input>` widgets, `<textarea>` and `<label>`, each a
+template render of its own otherwise (about 50 per case page).
+civicdesk/core/tests/test_form_renderer.py compares the two outputs.
 """
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +30,16 @@ from django.utils.safestring import SafeData, mark_safe
 SELECT_TEMPLATE = "django/forms/widgets/select.html"
 OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
 ATTRS_TEMPLATE = "django/forms/widgets/attrs.html"
+INPUT_TEMPLATE = "django/forms/widgets/input.html"
+TEXTAREA_TEMPLATE = "django/forms/widgets/textarea.html"
+LABEL_TEMPLATE = "django/forms/label.html"
+LABEL_ATTRS_TEMPLATE = "django/forms/attrs.html"
+# Django's input widgets whose template is `{% include "django/forms/widgets/input.html" %}` and a newline.
+INPUT_WRAPPERS = frozenset(
+    f"django/forms/widgets/{name}.html"
+    for name in ("text", "hidden", "checkbox", "datetime", "date", "time", "email", "number", "password", "search",
+                 "tel", "url", "file", "color")
+)
 DJANGO_FORM_TEMPLATES = Path(django.forms.__file__).resolve().parent / "templates"
 
 
@@ -39,11 +53,37 @@ class FormRenderer(DjangoTemplates):
                 return False
         return True
 
+    def _is_djangos(self, *names: str) -> bool:
+        return all(
+            Path(self.get_template(name).origin.name).resolve().is_relative_to(DJANGO_FORM_TEMPLATES)
+            for name in names
+        )
+
+    @cached_property
+    def writers(self) -> dict[str, Callable[[dict[str, Any]], str | None]]:
+        """The templates written in Python: only those no app overrides (they are Django's own files)."""
+        writers: dict[str, Callable[[dict[str, Any]], str | None]] = {}
+        if self.writes_selects:
+            writers[SELECT_TEMPLATE] = lambda context: render_select(context["widget"])
+        if self._is_djangos(INPUT_TEMPLATE, ATTRS_TEMPLATE):
+            writers[INPUT_TEMPLATE] = lambda context: render_input(context["widget"])
+            for name in INPUT_WRAPPERS:
+                if self._is_djangos(name) and self.get_template(name).template.source == (
+                    '{% include "django/forms/widgets/input.html" %}\n'
+                ):
+                    writers[name] = _wrapped_input
+        if self._is_djangos(TEXTAREA_TEMPLATE, ATTRS_TEMPLATE):
+            writers[TEXTAREA_TEMPLATE] = lambda context: render_textarea(context["widget"])
+        if self._is_djangos(LABEL_TEMPLATE, LABEL_ATTRS_TEMPLATE):
+            writers[LABEL_TEMPLATE] = render_label
+        return writers
+
     def render(self, template_name: str, context: dict[str, Any], request: Any = None) -> str:
-        if template_name == SELECT_TEMPLATE and self.writes_selects:
-            html = render_select(context["widget"])
+        writer = self.writers.get(template_name)
+        if writer is not None:
+            html = writer(context)
             if html is not None:
-                return html
+                return html.strip()  # as BaseRenderer.render strips what the templates give
         return super().render(template_name, context, request=request)
 
 
@@ -105,3 +145,52 @@ def render_select(widget: dict[str, Any]) -> str | None:
             parts.append("\n  </optgroup>")
     parts.append("\n</select>")
     return "".join(parts).strip()
+
+
+def render_input(widget: dict[str, Any]) -> str | None:
+    """input.html: `<input type name [value] attrs>` and its newline."""
+    context = Context()
+    value, kind, name = widget["value"], widget["type"], widget["name"]
+    if callable(value) or callable(kind) or callable(name):
+        return None
+    attrs = _attrs(widget["attrs"], context)
+    if attrs is None:
+        return None
+    parts = ['<input type="', _text(kind, context), '" name="', _text(name, context), '"']
+    if operator.ne(value, None):  # the template's `widget.value != None`
+        parts += [' value="', _formatted(value, context), '"']
+    parts += [attrs, ">\n"]
+    return "".join(parts)
+
+
+def _wrapped_input(context: dict[str, Any]) -> str | None:
+    html = render_input(context["widget"])
+    return None if html is None else html + "\n"
+
+
+def render_textarea(widget: dict[str, Any]) -> str | None:
+    """textarea.html: the value after a newline (browsers drop the first one), only if it is truthy."""
+    context = Context()
+    value, name = widget["value"], widget["name"]
+    if callable(value) or callable(name):
+        return None
+    attrs = _attrs(widget["attrs"], context)
+    if attrs is None:
+        return None
+    return "".join(['<textarea name="', _text(name, context), '"', attrs, ">\n",
+                    _text(value, context) if value else "", "</textarea>\n"])
+
+
+def render_label(context: dict[str, Any]) -> str | None:
+    """django/forms/label.html: `<tag attrs>label</tag>` when `use_tag`, else just the label."""
+    template_context = Context()
+    label, tag, attrs = context.get("label"), context.get("tag"), context.get("attrs")
+    if callable(label) or callable(tag) or not isinstance(attrs, dict | type(None)):
+        return None
+    if not context.get("use_tag"):
+        return _text(label, template_context) + "\n"
+    written = _attrs(attrs or {}, template_context)
+    if written is None:
+        return None
+    tag_text = _text(tag, template_context)
+    return f"<{tag_text}{written}>{_text(label, template_context)}</{tag_text}>\n"

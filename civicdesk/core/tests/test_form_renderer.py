@@ -87,3 +87,52 @@ def test_case_page_forms_render_as_with_djangos_templates(city: Any) -> None:
     assert _rendered(bound, FAST) == _rendered(bound, DJANGO)
     queue_form = QueueFilterForm({"handler": "me", "channel": "email"}, group=city.streets, actor=advisor)
     assert _rendered(queue_form, FAST) == _rendered(queue_form, DJANGO)
+
+
+INPUTS = [
+    forms.TextInput(attrs={"maxlength": 20, "required": True, "title": 'say "hi" & <go>', "disabled": False}),
+    forms.HiddenInput(),
+    forms.CheckboxInput(),
+    forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    forms.NumberInput(attrs={"step": 0.5}),
+    forms.EmailInput(),
+    forms.FileInput(),
+    forms.Textarea(attrs={"rows": 3, "data-s": mark_safe("<b>")}),
+]
+INPUT_VALUES: list[Any] = [None, "", "a<b>&\"c\"", 0, 1.5, True, False, dt.datetime(2024, 1, 2, 3, 4), _("Open"),
+                           mark_safe("<i>safe</i>"), "\nfirst line"]
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+@pytest.mark.parametrize("widget", INPUTS, ids=lambda w: type(w).__name__)
+def test_input_and_textarea_html_is_djangos(widget: forms.Widget, language: str) -> None:
+    with translation.override(language):
+        for value in INPUT_VALUES:
+            expected = widget.render("name", value, attrs={"id": "id_name"}, renderer=DJANGO)
+            assert widget.render("name", value, attrs={"id": "id_name"}, renderer=FAST) == expected, value
+    assert widget.template_name in FAST.writers
+
+
+class LabelledForm(forms.Form):
+    plain = forms.CharField(label="Nimi & <osoite>")
+    lazy = forms.CharField(label=_("Open"), required=False)
+    safe = forms.BooleanField(label=mark_safe("<em>Tärkeä</em>"), required=False)
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_label_html_is_djangos(language: str) -> None:
+    with translation.override(language):
+        for data in (None, {"plain": ""}):
+            form = LabelledForm(data)
+            for name in form.fields:
+                field = form[name]
+                for kwargs in ({}, {"attrs": {"class": "x", "data-n": 3}}, {"label_suffix": ":"}):
+                    field.form.renderer = FAST
+                    fast = field.label_tag(**kwargs)
+                    field.form.renderer = DJANGO
+                    assert fast == field.label_tag(**kwargs)
+                field.form.renderer = FAST
+                fast_legend = field.legend_tag()
+                field.form.renderer = DJANGO
+                assert fast_legend == field.legend_tag()
+            assert _rendered(form, FAST) == _rendered(form, DJANGO)
