@@ -37,7 +37,7 @@ from civicdesk.cases.models import (
     Priority,
     TimelineEntry,
 )
-from civicdesk.cases.selectors import QueueFilters, case_get_for_user
+from civicdesk.cases.selectors import CaseDetail, QueueFilters, case_get_for_user
 from civicdesk.organizations.models import Area, ServiceGroup
 
 HANDLING_ROLES = (Role.SERVICE_ADVISOR, Role.EXPERT, Role.EXTERNAL_PARTNER)
@@ -89,11 +89,16 @@ class CaseActionForm(forms.Form):
     # The newest timeline entry the page showed; sent back to detect changes made meanwhile.
     seen = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
-    def __init__(self, *args: Any, case: Case, actor: Any, seen_entry_id: int | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, case: Case, actor: Any, seen_entry_id: int | None = None, detail: CaseDetail | None = None,
+        **kwargs: Any,
+    ) -> None:
         kwargs.setdefault("prefix", self.action_name())
         super().__init__(*args, **kwargs)
         self.case = case
         self.actor = actor
+        # What the case page already read (categories, comment requests), so that forms need not read it again.
+        self.detail = detail
         if seen_entry_id is not None:
             self.fields["seen"].initial = seen_entry_id
 
@@ -132,7 +137,7 @@ class CaseActionForm(forms.Form):
         return ACTION_NAMES[cls]
 
     @classmethod
-    def offered(cls, actor: Any, case: Case) -> bool:
+    def offered(cls, actor: Any, case: Case, detail: CaseDetail | None = None) -> bool:
         if cls.open_only and not case.is_open:
             return False
         if cls.closed_only and (case.is_open or case.merged_into_id):
@@ -197,9 +202,11 @@ class ReclassifyForm(CaseActionForm):
         _set_choices(self, "case_type", CaseType.objects.filter(organization_id=self.case.organization_id,
                                                                  is_active=True).order_by("name"), pickers.case_types)
         if not self.is_bound:
-            current = list(
-                CaseCategory.objects.filter(case=self.case).order_by("-is_primary", "id").values_list(
-                    "category_id", flat=True)
+            current = (
+                [category.pk for category in self.detail.categories]  # the primary first, as here
+                if self.detail is not None
+                else list(CaseCategory.objects.filter(case=self.case).order_by("-is_primary", "id").values_list(
+                    "category_id", flat=True))
             )
             self.initial = {"category": current[0] if current else None, "other_categories": current[1:],
                             "case_type": self.case.case_type_id, "priority": self.case.priority}
@@ -337,8 +344,15 @@ class CommentAnswerForm(CaseActionForm):
     answer = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 4}))
 
     @classmethod
-    def offered(cls, actor: Any, case: Case) -> bool:
-        pending = CommentRequest.objects.filter(case=case, status=CommentRequestStatus.PENDING).select_related("case")
+    def offered(cls, actor: Any, case: Case, detail: CaseDetail | None = None) -> bool:
+        if detail is None:
+            pending = list(
+                CommentRequest.objects.filter(case=case, status=CommentRequestStatus.PENDING).select_related("case")
+            )
+        else:
+            pending = [r for r in detail.comment_requests if r.status == CommentRequestStatus.PENDING]
+            for comment_request in pending:
+                comment_request.case = case  # the same case: no query per request for the policy
         return any(policy.can_answer_comment_request(actor, r) for r in pending)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -408,7 +422,7 @@ class PublishForm(CaseActionForm):
             }
 
     @classmethod
-    def offered(cls, actor: Any, case: Case) -> bool:
+    def offered(cls, actor: Any, case: Case, detail: CaseDetail | None = None) -> bool:
         return not case.contains_special_categories and not case.merged_into_id and super().offered(actor, case)
 
     def perform(self) -> str:
@@ -425,7 +439,7 @@ class UnpublishForm(CaseActionForm):
     reason = forms.CharField(label=_("Reason"), max_length=2000, required=False)
 
     @classmethod
-    def offered(cls, actor: Any, case: Case) -> bool:
+    def offered(cls, actor: Any, case: Case, detail: CaseDetail | None = None) -> bool:
         return case.is_published and super().offered(actor, case)
 
     def perform(self) -> str:
@@ -492,19 +506,21 @@ ACTION_NAMES = {form: name for name, form in ACTION_FORMS.items()}
 
 
 def action_forms_for(
-    *, actor: Any, case: Case, bound: CaseActionForm | None = None, seen_entry_id: int | None = None
+    *, actor: Any, case: Case, bound: CaseActionForm | None = None, seen_entry_id: int | None = None,
+    detail: CaseDetail | None = None,
 ) -> list[CaseActionForm]:
     """The action forms this actor may use on this case now; `bound` replaces its blank twin.
 
     `seen_entry_id` is the newest timeline entry on the page, so that a form sent after someone
-    else changed the case is recognised as stale.
+    else changed the case is recognised as stale. `detail`, the page's `case_detail`, saves the
+    forms reading the case's categories and comment requests again.
     """
     result: list[CaseActionForm] = []
     for form_class in ACTION_FORMS.values():
         if bound is not None and isinstance(bound, form_class):
             result.append(bound)
-        elif form_class.offered(actor, case):
-            result.append(form_class(case=case, actor=actor, seen_entry_id=seen_entry_id))
+        elif form_class.offered(actor, case, detail):
+            result.append(form_class(case=case, actor=actor, seen_entry_id=seen_entry_id, detail=detail))
     return result
 
 

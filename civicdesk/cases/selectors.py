@@ -9,13 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
-from django.db.models import Count, F, OrderBy, Q
+from django.db.models import Count, Exists, F, OrderBy, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +25,7 @@ from civicdesk.accounts.permissions import access_for
 from civicdesk.cases.models import (
     Attachment,
     Case,
+    CaseCategory,
     CaseLink,
     CaseQuerySet,
     Category,
@@ -483,13 +485,18 @@ def cases_of_same_customer(*, user: Any, case: Case, limit: int = 20) -> list[Ca
     )
 
 
-def cases_nearby(*, user: Any, case: Case, radius_m: float = 300, days: int = 180, limit: int = 20) -> list[Case]:
-    """Cases near this one in the same categories, within `days` (R4.6, R4.9) (3 queries)."""
+def cases_nearby(
+    *, user: Any, case: Case, radius_m: float = 300, days: int = 180, limit: int = 20,
+    category_ids: Sequence[int] | None = None,
+) -> list[Case]:
+    """Cases near this one in the same categories, within `days` (R4.6, R4.9) (2 queries, and 1 more
+    for the case's categories unless `category_ids` gives them)."""
     if case.lat is None or case.lon is None:
         return []
     dlat = radius_m / 111_320
     dlon = radius_m / (111_320 * max(math.cos(math.radians(case.lat)), 0.01))
-    category_ids = list(case.case_categories.values_list("category_id", flat=True))
+    if category_ids is None:
+        category_ids = list(case.case_categories.values_list("category_id", flat=True))
     since = case.created_at - dt.timedelta(days=days)
     candidates = (
         cases_visible_to(user)
@@ -502,7 +509,10 @@ def cases_nearby(*, user: Any, case: Case, radius_m: float = 300, days: int = 18
         .exclude(pk=case.pk)
     )
     if category_ids:
-        candidates = candidates.filter(case_categories__category_id__in=category_ids).distinct()
+        # EXISTS rather than a join and DISTINCT over the wide rows: the same cases, far cheaper to plan and run.
+        candidates = candidates.filter(
+            Exists(CaseCategory.objects.filter(case_id=OuterRef("pk"), category_id__in=list(category_ids)))
+        )
     return _rows(candidates.for_list().order_by("-created_at")[:limit])
 
 
