@@ -27,6 +27,7 @@ from civicdesk.core.errors import InvalidInputError
 from civicdesk.intake.models import AddressPoint, QuestionKind, Topic, TopicQuestion, address_key
 from civicdesk.organizations.geometry import validate_coordinates
 from civicdesk.organizations.models import Organization, ServiceGroup
+from civicdesk.routing.services import route_case_later
 
 TITLE_LENGTH = 80
 
@@ -172,6 +173,8 @@ def case_intake(
     if checked:
         created = TimelineEntry.objects.filter(case=case, kind=EntryKind.CREATED).order_by("id").first()
         case_services.case_add_customer_files(case=case, files=checked, entry=created)
+    # Classification and routing rules, in the background after commit; a failure leaves the case where it is.
+    transaction.on_commit(lambda: route_case_later(case_id=case.pk))
     if case.customer_email and tracking_url_template:
         from civicdesk.intake.tasks import intake_receipt_send_task
 
