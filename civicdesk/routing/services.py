@@ -367,6 +367,10 @@ def _summary_text(case: Case, plan: RoutingPlan) -> str:
         return text
 
 
+def suggestions_or_rule(plan: RoutingPlan) -> bool:
+    return bool(plan.suggestions.predictions) or plan.evaluation.fired is not None
+
+
 def _handler_allowed(handler: User, organization_id: int, group: ServiceGroup) -> bool:
     access = access_for(handler)
     return bool(handler.is_active and access.can_handle_in(organization_id) and (
@@ -433,6 +437,9 @@ def _apply(case: Case, plan: RoutingPlan, *, has_categories: bool) -> dict[str, 
             applied["handler_refused"] = plan.handler_id
     if plan.pending:
         applied["pending"] = plan.pending
+    if not suggestions_or_rule(plan):
+        # No model and no rule: nothing automatic looked at the case, so there is nothing to show or audit.
+        return applied
     if body and plan.outcome != Outcome.KEPT:
         # Nothing moved the case (or only its details changed): the decision itself is still on the timeline.
         _system_entry(case, EntryKind.INTERNAL_NOTE, body=body, data={"routing": routing_data})

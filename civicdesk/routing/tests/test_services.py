@@ -161,6 +161,8 @@ def test_without_any_model_the_case_stays_with_the_advisors(city):
     assert decision.predictions == {}
     case.refresh_from_db()
     assert case.owner_group == city.intake
+    assert not case.timeline.filter(data__by_routing=True).exists(), "nothing automatic happened to show"
+    assert not AuditEntry.objects.filter(action="case.route").exists()
 
 
 def test_a_category_the_customer_chose_is_kept(trained_city):
