@@ -128,7 +128,7 @@ class ParsedEmail:
 def _clean_line(value: str) -> str:
     """One line: header folding and injected line breaks become spaces, control characters go."""
     value = re.sub(r"[\r\n\t]+", " ", value)
-    value = "".join(ch for ch in value if ch >= " " and ch != "\x7f")
+    value = CONTROL_RE.sub("", value)
     return value.strip()[:HEADER_MAX_CHARS]
 
 
@@ -195,6 +195,7 @@ def _decode(part: Message) -> str:
             return payload.decode("cp1252", errors="replace")
 
 
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 CID_PLACEHOLDER_RE = re.compile(r"\[cid:[^\]\s]{1,200}\]")  # Outlook's plain-text trace of an inline image
 
 
@@ -226,7 +227,7 @@ def html_sanitise(html: str) -> str:
 def _normalise_text(text: str) -> str:
     text = CID_PLACEHOLDER_RE.sub("", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
-    text = "".join(ch for ch in text if ch in "\n\t" or ch >= " ")
+    text = CONTROL_RE.sub("", text)
     text = re.sub(r"[ \t]+\n", "\n", text)
     text = re.sub(r"\n{3,}", "\n\n", text)
     return text.strip()[:MAX_TEXT_CHARS]
@@ -293,7 +294,7 @@ DAEMON_SENDERS = ("mailer-daemon@", "postmaster@")
 
 
 def _auto_kind(message: Message, subject: str, sender: str) -> str:
-    content_type = message.get_content_type()
+    content_type = _ctype(message)
     if content_type == "multipart/report":
         return AutoKind.BOUNCE
     if sender.startswith(DAEMON_SENDERS) or BOUNCE_SUBJECT.search(subject):
@@ -319,7 +320,7 @@ def _auto_kind(message: Message, subject: str, sender: str) -> str:
 def _delivery_failures(message: Message) -> list[DeliveryFailure]:
     failures: list[DeliveryFailure] = []
     for part in _walk(message):
-        if part.get_content_type() != "message/delivery-status":
+        if _ctype(part) != "message/delivery-status":
             continue
         # The per-recipient fields arrive as sub-"messages" of the part's payload.
         payload = part.get_payload()
@@ -341,7 +342,7 @@ def _returned_message_ids(message: Message) -> list[str]:
     """Message-IDs of the mail a bounce returns (its text/rfc822-headers or message/rfc822 part)."""
     found: list[str] = []
     for part in _walk(message):
-        content_type = part.get_content_type()
+        content_type = _ctype(part)
         if content_type == "text/rfc822-headers":
             payload = part.get_payload(decode=True)
             text = payload.decode("utf-8", errors="replace") if isinstance(payload, bytes) else str(payload)
@@ -382,6 +383,13 @@ def authentication_results(message: Message, trusted_ids: frozenset[str] = froze
 # --- walking the MIME tree ----------------------------------------------------------------
 
 
+def _ctype(part: Message) -> str:
+    """`get_content_type()` from the raw header: the standard one parses the header anew on every call."""
+    raw = next((str(v) for k, v in part.raw_items() if k.lower() == "content-type"), "")
+    value = raw.split(";", 1)[0].strip().lower()
+    return value if value.count("/") == 1 else "text/plain"
+
+
 def _walk(message: Message) -> list[Message]:
     parts = []
     for index, part in enumerate(message.walk()):
@@ -414,7 +422,7 @@ def _body_parts(message: Message) -> tuple[str, str]:
             html = _decode(html_part)
     if not text and not html and not message.is_multipart():
         content = _decode(message)
-        if message.get_content_type() == "text/html":
+        if _ctype(message) == "text/html":
             html = content
         else:
             text = content
@@ -429,7 +437,7 @@ def _attachments(message: Message, body_parts: set[int]) -> tuple[list[MailAttac
     while stack and count < MAX_PARTS:
         part = stack.pop(0)
         count += 1
-        content_type = part.get_content_type()
+        content_type = _ctype(part)
         if part.is_multipart():
             children = part.get_payload()
             if isinstance(children, list):
@@ -496,7 +504,7 @@ def _inline_forward(text: str, subject: str) -> Forwarded | None:
 
 def _attached_forward(message: Message) -> Forwarded | None:
     for part in _walk(message):
-        if part.get_content_type() != "message/rfc822":
+        if _ctype(part) != "message/rfc822":
             continue
         payload = part.get_payload()
         inner = payload[0] if isinstance(payload, list) and payload else None

@@ -4,7 +4,7 @@ Every message is first stored (`inbound_email_receive`, idempotent by the raw by
 only then handled (`inbound_email_process`), so no receiver needs to hold mail in memory and no
 message is lost when a worker dies: an unhandled row is handled again, a handled one never twice.
 
-How a message finds its case (ADR 0016), in this order: the signed token in the reply address it
+How a message finds its case (ADR 0017), in this order: the signed token in the reply address it
 was sent to; the Message-IDs it answers (`In-Reply-To`, `References`) among the mails of the same
 organisation; a case number in the subject, but only from the case's own customer. A message that
 reaches a case from anyone but the customer is held on the timeline for staff; it never changes

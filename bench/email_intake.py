@@ -1,0 +1,147 @@
+"""Measure the email channel on this machine: parsing, inbound handling into cases, outbound sending.
+
+    .venv/bin/python bench/email_intake.py [--messages 600]
+
+In a throwaway in-memory SQLite database (config.settings.test: eager Celery, so each message
+is stored, handled and acknowledged in this one process, as one worker would):
+
+1. parse: `email_parse` alone on typical ~20 kB messages (text and HTML alternatives, a quoted
+   history, a small image);
+2. inbound: `inbound_email_receive` → `inbound_email_process` → a new case through `case_intake`
+   and its acknowledgement (to Django's in-memory mail backend), half of them new contacts and
+   half replies that thread into existing cases by their reply address;
+3. outbound: `mail_prepare` + `mail_send` of case replies through SMTP to an aiosmtpd server on
+   loopback (the queue's work per message: headers, OutboundEmail row, SMTP transaction).
+Prints messages per second for each; results go to docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import os
+import socket
+import sys
+import time
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+QUOTE = "\n".join(f"> Rivi {n}: aiempi viesti kaupungin kanssa, jossa kerrotaan kuopasta ja sen korjaamisesta."
+                  for n in range(150))
+
+
+def typical_message(n: int, *, to: str, sender: str) -> bytes:
+    message = EmailMessage()
+    message["From"] = f"Asukas {n} <{sender}>"
+    message["To"] = to
+    message["Subject"] = f"Kuoppa Rantakadulla {n}"
+    message["Message-ID"] = make_msgid(domain="example.fi")
+    text = f"Hei,\n\nRantakadulla {n} on iso kuoppa pyörätien kohdalla.\n\nTerveisin\nAsukas\n\n" \
+           f"ma 3.11.2025 klo 8.00 Kaupunki kirjoitti:\n{QUOTE}\n"
+    message.set_content(text)
+    html = "<div>" + text.replace("\n", "<br>") + "</div>"
+    message.add_alternative(html, subtype="html")
+    message.add_attachment(PNG, maintype="image", subtype="png", filename="kuva.png")
+    return bytes(message)
+
+
+def report(what: str, count: int, started: float, cpu: float) -> None:
+    """Messages per second of wall time and per second of this process's CPU time.
+
+    On a shared machine the wall-clock rate depends on the load (printed); the CPU rate is what
+    one worker with a core of its own would do.
+    """
+    wall = time.perf_counter() - started
+    used = time.process_time() - cpu
+    print(f"{what}: {count / wall:.0f} messages/s wall, {count / used:.0f} messages/s per CPU-second "
+          f"(load average {os.getloadavg()[0]:.1f})", flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=600)
+    count = parser.parse_args().messages
+
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test.utils import override_settings, setup_test_environment
+
+    setup_test_environment()
+    connection.creation.create_test_db(verbosity=0)
+
+    from aiosmtpd.controller import Controller
+
+    from civicdesk.cases.models import Case
+    from civicdesk.intake.models import InboundEmail, Mailbox, OutboundKind
+    from civicdesk.intake.sources.email.outbound import mail_prepare, mail_send
+    from civicdesk.intake.sources.email.parsing import email_parse
+    from civicdesk.intake.sources.email.services import case_reply_address, inbound_email_receive
+    from tests.factories import build_city
+
+    city = build_city()
+    mailbox = Mailbox.objects.create(organization=city.org, name="Palaute", address="palaute@testcity.example",
+                                     case_type=city.types["feedback"], service_group=city.streets)
+    sample = typical_message(0, to=mailbox.address, sender="a0@example.fi")
+    print(f"typical message: {len(sample)} bytes")
+
+    started, cpu = time.perf_counter(), time.process_time()
+    for _ in range(count):
+        email_parse(sample)
+    report("parse", count, started, cpu)
+
+    existing = [city.case(customer_email=f"r{n}@example.fi") for n in range(count // 2)]
+    raws = []
+    for n in range(count):
+        if n % 2 and existing:
+            case = existing[n // 2 % len(existing)]
+            raws.append((typical_message(n, to=case_reply_address(case=case, mailbox=mailbox),
+                                         sender=case.customer_email), case_reply_address(case=case, mailbox=mailbox)))
+        else:
+            raws.append((typical_message(n, to=mailbox.address, sender=f"s{n}@example.fi"), mailbox.address))
+    cases_before = Case.objects.count()
+    started, cpu = time.perf_counter(), time.process_time()
+    for raw, recipient in raws:
+        inbound_email_receive(raw=raw, source="smtp", recipients=[recipient])
+    report("inbound", count, started, cpu)
+    states: dict[str, int] = {}
+    for state in InboundEmail.objects.values_list("state", flat=True):
+        states[state] = states.get(state, 0) + 1
+    print(f"  outcomes: {states}, {Case.objects.count() - cases_before} new cases")
+
+    class Sink:
+        async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802
+            return "250 OK"
+
+    port = free_port()
+    controller = Controller(Sink(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend", EMAIL_HOST="127.0.0.1",
+                               EMAIL_PORT=port, EMAIL_USE_TLS=False, EMAIL_HOST_USER="", EMAIL_HOST_PASSWORD=""):
+            started, cpu = time.perf_counter(), time.process_time()
+            for case in existing:
+                prepared = mail_prepare(case=case, kind=OutboundKind.REPLY, subject=f"[{case.reference}] Vastaus",
+                                        body="Korjaamme kuopan tällä viikolla.\n", to=case.customer_email)
+                mail_send(prepared)
+            report("outbound over SMTP (the server thread's CPU included)", len(existing), started, cpu)
+    finally:
+        controller.stop()
+
+
+if __name__ == "__main__":
+    main()
