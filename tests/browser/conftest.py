@@ -21,9 +21,9 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
-from django.db import connection, transaction
 
 from tests.browser.checks import AXE_SCRIPT, ROOT
+from tests.database import audit_log_empty_for_flush
 from tests.factories import City, build_city
 
 PASSWORD = "correct-horse-battery"
@@ -157,16 +157,7 @@ def _audit_log_emptied_before_flush(transactional_db: None) -> Iterator[None]:
     dropped and puts them back exactly as the migration creates them.
     """
     yield
-    if connection.vendor != "sqlite":
-        return
-    triggers = importlib.import_module("civicdesk.privacy.migrations.0003_audit_append_only_sqlite")
-    operation = triggers.Migration.operations[0]
-    with transaction.atomic(), connection.cursor() as cursor:
-        for statement in operation.reverse_sql:
-            cursor.execute(statement)
-        cursor.execute("DELETE FROM privacy_auditentry")
-        for statement in operation.sql:
-            cursor.execute(statement)
+    audit_log_empty_for_flush()
 
 
 @pytest.fixture

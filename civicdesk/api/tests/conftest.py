@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -10,7 +9,6 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
-from django.db import connection, transaction
 from PIL import Image
 
 from civicdesk.accounts.api_keys import api_client_create
@@ -18,6 +16,7 @@ from civicdesk.accounts.models import ApiClient
 from civicdesk.api.selectors import configuration_forget
 from civicdesk.cases import services as case_services
 from civicdesk.cases.models import Case
+from tests.database import audit_log_empty_for_flush
 from tests.factories import City
 
 BASE = "/open311/v2"
@@ -86,13 +85,4 @@ def live(live_server: Any, transactional_db: None) -> Iterator[Any]:
     migration makes them. PostgreSQL flushes with TRUNCATE, which row triggers do not see.
     """
     yield live_server
-    if connection.vendor != "sqlite":
-        return
-    triggers = importlib.import_module("civicdesk.privacy.migrations.0003_audit_append_only_sqlite")
-    operation = triggers.Migration.operations[0]
-    with transaction.atomic(), connection.cursor() as cursor:
-        for statement in operation.reverse_sql:
-            cursor.execute(statement)
-        cursor.execute("DELETE FROM privacy_auditentry")
-        for statement in operation.sql:
-            cursor.execute(statement)
+    audit_log_empty_for_flush()

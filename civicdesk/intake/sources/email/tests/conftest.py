@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator
 from email.message import EmailMessage
 from email.utils import make_msgid
 
 import pytest
-from django.db import connection, transaction
 
 from civicdesk.intake.models import Mailbox
+from tests.database import audit_log_empty_for_flush
 from tests.factories import City
 
 
@@ -20,16 +19,7 @@ def committed_db(transactional_db: None) -> Iterator[None]:
     triggers refuse, so the log is emptied with the triggers dropped and they are put back.
     """
     yield
-    if connection.vendor != "sqlite":
-        return
-    triggers = importlib.import_module("civicdesk.privacy.migrations.0003_audit_append_only_sqlite")
-    operation = triggers.Migration.operations[0]
-    with transaction.atomic(), connection.cursor() as cursor:
-        for statement in operation.reverse_sql:
-            cursor.execute(statement)
-        cursor.execute("DELETE FROM privacy_auditentry")
-        for statement in operation.sql:
-            cursor.execute(statement)
+    audit_log_empty_for_flush()
 
 
 @pytest.fixture
