@@ -307,6 +307,15 @@ def route_case(*, case: Case) -> RoutingDecision | None:
         return None
 
 
+
+def _confident_categories(*, organization: Organization, suggestions: Suggestions) -> frozenset[int]:
+    """The categories the classifier suggests above the organisation's confidence threshold."""
+    prediction = suggestions.predictions.get(Target.CATEGORY)
+    if prediction is None:
+        return frozenset()
+    threshold = selectors.routing_settings_for(organization).confidence_threshold
+    return frozenset(int(label) for label in prediction.confident_labels(threshold))
+
 def _route(case: Case, *, started: float) -> RoutingDecision:
     case = (Case.objects.select_for_update(of=("self",)).select_related("organization", "owner_group", "case_type")
             .get(pk=case.pk))
@@ -314,11 +323,7 @@ def _route(case: Case, *, started: float) -> RoutingDecision:
     own_categories = frozenset(CaseCategory.objects.filter(case=case).values_list("category_id", flat=True))
     text = selectors.case_text(case.title, case.description)
     suggestions = text_classify(organization=organization, text=text)
-    settings_row = selectors.routing_settings_for(organization)
-    confident: frozenset[int] = frozenset()
-    if Target.CATEGORY in suggestions.predictions:
-        confident = frozenset(int(label) for label in
-                              suggestions.predictions[Target.CATEGORY].confident_labels(settings_row.confidence_threshold))
+    confident = _confident_categories(organization=organization, suggestions=suggestions)
     facts = case_facts(case, language=suggestions.language, confidence=_routing_confidence(suggestions),
                        category_ids=own_categories | confident)
     plan = routing_plan(organization=organization, facts=facts, suggestions=suggestions,
@@ -471,11 +476,7 @@ def routing_preview(*, organization: Organization, text: str, lat: float | None 
 
     area = area_for_point(organization=organization, lat=lat, lon=lon) if lat is not None and lon is not None else None
     suggestions = text_classify(organization=organization, text=text)
-    settings_row = selectors.routing_settings_for(organization)
-    confident: frozenset[int] = frozenset()
-    if Target.CATEGORY in suggestions.predictions:
-        confident = frozenset(int(label) for label in
-                              suggestions.predictions[Target.CATEGORY].confident_labels(settings_row.confidence_threshold))
+    confident = _confident_categories(organization=organization, suggestions=suggestions)
     facts = CaseFacts(text=text, at=at or timezone.now(), channel=channel, language=suggestions.language,
                       customer_type=customer_type, case_type_id=case_type_id, area_id=area.pk if area else None,
                       category_ids=confident, confidence=_routing_confidence(suggestions))
