@@ -2,14 +2,22 @@
 
     .venv/bin/python bench/email_intake.py [--messages 600]
 
-In a throwaway in-memory SQLite database (config.settings.test: eager Celery, so each message
-is stored, handled and acknowledged in this one process, as one worker would):
+In a throwaway in-memory SQLite database (config.settings.test), everything in this one process,
+one step after the other, each timed on this process's CPU clock:
 
 1. parse: `email_parse` alone on typical ~20 kB messages (text and HTML alternatives, a quoted
    history, a small image);
-2. inbound: `inbound_email_receive` → `inbound_email_process` → a new case through `case_intake`
-   and its acknowledgement (to Django's in-memory mail backend), half of them new contacts and
-   half replies that thread into existing cases by their reply address;
+2. inbound, as production splits it. Background tasks are not run eagerly: `delay()` puts them in a
+   list (standing in for the broker), and each step then runs the tasks the step before queued,
+   as a Celery worker would:
+   a. receive: `inbound_email_receive`, what the SMTP receiver (or the IMAP poller) does per
+      message: store it, queue its handling;
+   b. process: the worker's `inbound_email_process_task` per message: parse, thread, a new case
+      through `case_intake` or the customer's message on the existing case, the files;
+   c. follow-up tasks those queue, run until none is left: classification and routing, the
+      acknowledgement mail (Django's in-memory backend), notifications;
+   half of the messages are new contacts and half replies that thread into existing cases by their
+   reply address. "Per worker" is one worker process on one core.
 3. outbound: `mail_prepare` + `mail_send` of case replies through SMTP to an aiosmtpd server on
    loopback (the queue's work per message: headers, OutboundEmail row, SMTP transaction).
 Prints messages per second for each; results go to docs/benchmarks.md.
@@ -21,11 +29,14 @@ import argparse
 import base64
 import os
 import socket
+import statistics
 import sys
 import time
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
+from typing import Any
+from unittest import mock
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -73,7 +84,9 @@ def free_port() -> int:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=600)
-    count = parser.parse_args().messages
+    parser.add_argument("--profile", type=Path, help="write a cProfile (CPU clock) of the inbound step here")
+    arguments = parser.parse_args()
+    count = arguments.messages
 
     import django
 
@@ -85,6 +98,7 @@ def main() -> None:
     connection.creation.create_test_db(verbosity=0)
 
     from aiosmtpd.controller import Controller
+    from celery import Task
 
     from civicdesk.cases.models import Case
     from civicdesk.intake.models import InboundEmail, Mailbox, OutboundKind
@@ -114,10 +128,51 @@ def main() -> None:
         else:
             raws.append((typical_message(n, to=mailbox.address, sender=f"s{n}@example.fi"), mailbox.address))
     cases_before = Case.objects.count()
-    started, cpu = time.perf_counter(), time.process_time()
-    for raw, recipient in raws:
-        inbound_email_receive(raw=raw, source="smtp", recipients=[recipient])
-    report("inbound", count, started, cpu)
+    queued: list[tuple[Any, tuple[Any, ...], dict[str, Any]]] = []
+
+    def enqueue(task: Any, args: Any = None, kwargs: Any = None, **options: Any) -> None:
+        queued.append((task, tuple(args or ()), dict(kwargs or {})))
+
+    def run_queued() -> dict[str, list[float]]:
+        """Run what is queued, and what that queues, until nothing is left: CPU ms per task name."""
+        times: dict[str, list[float]] = {}
+        while queued:
+            task, args, kwargs = queued.pop(0)
+            task_cpu = time.process_time()
+            task(*args, **kwargs)
+            times.setdefault(task.name.rsplit(".", 1)[-1], []).append((time.process_time() - task_cpu) * 1000)
+        return times
+
+    profiler = None
+    if arguments.profile:
+        import cProfile
+
+        profiler = cProfile.Profile(time.process_time)
+    with mock.patch.object(Task, "apply_async", enqueue):
+        started, cpu = time.perf_counter(), time.process_time()
+        for raw, recipient in raws:
+            inbound_email_receive(raw=raw, source="smtp", recipients=[recipient])
+        report("inbound a. receive (store, queue)", count, started, cpu)
+        receive_cpu = time.process_time() - cpu
+        handling, queued[:] = list(queued), []
+        if profiler is not None:
+            profiler.enable()
+        started, cpu = time.perf_counter(), time.process_time()
+        for task, args, kwargs in handling:
+            task(*args, **kwargs)
+        report("inbound b. process (the worker's inbound task)", count, started, cpu)
+        process_cpu = time.process_time() - cpu
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(arguments.profile)
+        started, cpu = time.perf_counter(), time.process_time()
+        follow_ups = run_queued()
+        follow_cpu = time.process_time() - cpu
+    for name, spent in sorted(follow_ups.items()):
+        print(f"  follow-up {name}: {len(spent)} runs, median {statistics.median(spent):.1f} ms CPU")
+    print(f"inbound c. follow-up tasks: {follow_cpu / count * 1000:.1f} ms CPU per message")
+    print(f"inbound, whole pipeline on one core (a + b + c): {count / (receive_cpu + process_cpu + follow_cpu):.0f} "
+          f"messages per CPU-second; the worker's part (b + c): {count / (process_cpu + follow_cpu):.0f}")
     states: dict[str, int] = {}
     for state in InboundEmail.objects.values_list("state", flat=True):
         states[state] = states.get(state, 0) + 1

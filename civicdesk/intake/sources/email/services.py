@@ -241,15 +241,25 @@ def _case_of_subject(organization_id: int, parsed: ParsedEmail) -> Case | None:
                                customer_email__iexact=parsed.sender_address).first()
 
 
+def _case_id_of_address(address: str) -> int | None:
+    """The case a reply address names, from its signed token alone (no query): `palaute+c-…@city`."""
+    local, at, _domain = address.strip().strip("<>").lower().rpartition("@")
+    separator = settings.EMAIL_REPLY_SEPARATOR
+    if not at or not separator or separator not in local:
+        return None
+    return case_id_from_token(local.partition(separator)[2])
+
+
 def _find_case(row: InboundEmail, parsed: ParsedEmail) -> tuple[Case | None, str]:
-    recipient = recipient_resolve(row.envelope_recipient)
-    addresses = [row.envelope_recipient, *parsed.to, *parsed.cc]
-    for address in addresses:
-        resolved = recipient if address == row.envelope_recipient else recipient_resolve(address)
-        if resolved is not None and resolved.case_id is not None:
-            case = Case.objects.filter(pk=resolved.case_id, organization_id=row.organization_id).first()
-            if case is not None:
-                return case, "reply_address"
+    # The token is signed, so it names a real case of ours; the organisation is checked below (the
+    # envelope's mailbox was resolved when the message was stored).
+    case_ids = dict.fromkeys(
+        case_id for case_id in map(_case_id_of_address, [row.envelope_recipient, *parsed.to, *parsed.cc])
+        if case_id is not None)
+    for case_id in case_ids:
+        case = Case.objects.filter(pk=case_id, organization_id=row.organization_id).first()
+        if case is not None:
+            return case, "reply_address"
     case = _case_of_thread(row.organization_id, parsed)
     if case is not None:
         return case, "thread"
@@ -281,7 +291,8 @@ def inbound_email_process(*, inbound_id: int) -> InboundEmail | None:
     case from an unknown sender, or a new case through `case_intake` (acknowledged if the mailbox
     says so). Anything that goes wrong leaves the row `failed` with the reason, never lost.
     """
-    row = InboundEmail.objects.select_related("mailbox", "organization").filter(pk=inbound_id).first()
+    # The organisation is read only when a new case needs it (`row.organization`).
+    row = InboundEmail.objects.select_related("mailbox").filter(pk=inbound_id).first()
     if row is None or row.state != InboundState.RECEIVED:
         return row
     if row.raw_size > settings.EMAIL_MAX_BYTES:
@@ -299,7 +310,7 @@ def inbound_email_process(*, inbound_id: int) -> InboundEmail | None:
         details["raw_truncated"] = True
     try:
         with transaction.atomic():
-            locked = InboundEmail.objects.select_for_update().get(pk=row.pk)
+            locked = InboundEmail.objects.select_for_update().only("state").get(pk=row.pk)
             if locked.state != InboundState.RECEIVED:
                 return locked
             case, how = _find_case(row, parsed)
