@@ -6,18 +6,8 @@ from a throwaway configuration in a temporary folder, on a free port, with users
 
 from __future__ import annotations
 
-import grp
 import imaplib
 import os
-import pwd
-import shutil
-import socket
-import subprocess
-import tempfile
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -27,10 +17,9 @@ from civicdesk.intake.models import ImapSecurity, InboundEmail, InboundState, Ma
 from civicdesk.intake.sources.email import imap as imap_module
 from civicdesk.intake.sources.email.imap import mailbox_poll, mailbox_test_connection
 from civicdesk.intake.sources.email.services import case_reply_address
-from civicdesk.intake.sources.email.tests.conftest import make_mail
+from civicdesk.intake.sources.email.tests.conftest import DOVECOT, PASSWORD, Dovecot, make_mail
 from tests.factories import City
 
-DOVECOT = shutil.which("dovecot") or ("/usr/sbin/dovecot" if os.path.exists("/usr/sbin/dovecot") else None)
 pytestmark = [
     pytest.mark.slow,
     # Skipped where Dovecot is missing, except in CI (.ci/run installs it), where that is a failure.
@@ -39,128 +28,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("committed_db"),
 ]
-PASSWORD = "salasana-123"
-
-
-@dataclass
-class Dovecot:
-    port: int
-
-    def client(self) -> imaplib.IMAP4:
-        connection = imaplib.IMAP4("127.0.0.1", self.port, timeout=10)
-        connection.login("palaute", PASSWORD)
-        return connection
-
-    def append(self, raw: bytes, folder: str = "INBOX") -> None:
-        connection = self.client()
-        try:
-            status, _ = connection.append(folder, "", imaplib.Time2Internaldate(time.time()), raw)
-            assert status == "OK"
-        finally:
-            connection.logout()
-
-    def count(self, folder: str) -> int:
-        connection = self.client()
-        try:
-            status, data = connection.select(f'"{folder}"', readonly=True)
-            return int(data[0]) if status == "OK" and data[0] else 0
-        finally:
-            connection.logout()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def dovecot() -> Iterator[Dovecot]:
-    if DOVECOT is None:
-        pytest.fail("Dovecot is not installed (apt-get install dovecot-imapd); CI must run these tests")
-    root = Path(tempfile.mkdtemp(prefix="civicdesk-dovecot-"))
-    as_root = os.geteuid() == 0
-    user = "nobody" if as_root else pwd.getpwuid(os.geteuid()).pw_name
-    group = grp.getgrgid(pwd.getpwnam(user).pw_gid).gr_name
-    port = _free_port()
-    (root / "passwd").write_text(f"palaute:{{PLAIN}}{PASSWORD}\n")
-    (root / "dovecot.conf").write_text(f"""
-base_dir = {root}/run
-state_dir = {root}/state
-instance_name = civicdesk-test-{port}
-log_path = {root}/dovecot.log
-protocols = imap
-listen = 127.0.0.1
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain login
-default_login_user = {user}
-default_internal_user = {user}
-default_internal_group = {group}
-mail_location = maildir:~/Maildir
-first_valid_uid = 0
-service imap-login {{
-  inet_listener imap {{
-    address = 127.0.0.1
-    port = {port}
-  }}
-  inet_listener imaps {{
-    port = 0
-  }}
-  chroot =
-}}
-service anvil {{
-  chroot =
-}}
-service stats {{
-  unix_listener stats-reader {{
-    user = {user}
-  }}
-  unix_listener stats-writer {{
-    user = {user}
-  }}
-}}
-passdb {{
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u {root}/passwd
-}}
-userdb {{
-  driver = static
-  args = uid={user} gid={group} home={root}/home/%u
-}}
-protocol imap {{
-  mail_max_userip_connections = 50
-}}
-""")
-    for sub in ("run", "state", "home"):
-        (root / sub).mkdir()
-    command = [DOVECOT, "-F", "-c", str(root / "dovecot.conf")]
-    if as_root:
-        os.chmod(root, 0o755)  # noqa: S103 - the unprivileged Dovecot must enter its own folder
-        subprocess.run(["chown", "-R", f"{user}:{group}", str(root)], check=True)
-        command = ["runuser", "-u", user, "--", *command]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    log = (root / "dovecot.log").read_text() if (root / "dovecot.log").exists() else ""
-                    errors = process.stderr.read().decode(errors="replace") if process.stderr else ""
-                    pytest.fail(f"Dovecot did not start: {errors} {log}")
-                time.sleep(0.1)
-        yield Dovecot(port=port)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture
