@@ -24,10 +24,10 @@ class CaseQuerySet(models.QuerySet["Case"]):
         return self.open().filter(due_at__lt=now)
 
     def for_list(self) -> CaseQuerySet:
-        """What a list row shows: group, handler, type and area in one query.
+        """Cases with their group, handler, type and area in one query, for code that needs model
+        instances of many cases (the staff's lists read plain `selectors.CaseRow`s instead).
 
-        The long text columns, the search vector and area outlines stay in the database. The
-        selectors add each row's categories (`category_list`) with one more query.
+        The long text columns, the search vector and area outlines stay in the database.
         """
         return self.select_related("owner_group", "handler", "case_type", "area").defer(
             "description", "search_vector", "public_text", "public_answer", "consent_text", "form_answers",

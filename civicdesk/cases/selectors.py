@@ -11,7 +11,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery
@@ -60,11 +60,45 @@ MAX_PAGE = 10_000
 COUNT_AHEAD = 1_000
 
 
+class CaseRow(NamedTuple):
+    """One row of a list of cases: what the staff's case tables show, and the keys they sort by.
+
+    Read as plain columns (no model instances, no joins but the handler's name), which makes a
+    list query cheap to build, to plan and to turn into Python (docs/benchmarks.md, issue 3).
+    """
+
+    pk: int
+    reference: str
+    title: str
+    status: str
+    organization_id: int
+    last_activity_at: dt.datetime
+    created_at: dt.datetime
+    due_at: dt.datetime | None
+    priority: int
+    handler_name: str  # as `str(user)` shows the handler; "" when nobody handles the case
+    category_names: tuple[str, ...]  # in the current language, the primary category first
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+    def get_status_display(self) -> str:
+        return str(_STATUS_LABELS.get(self.status, self.status))
+
+
+_STATUS_LABELS = dict(Status.choices)
+_ROW_FIELDS = (
+    "pk", "reference", "title", "status", "organization_id", "last_activity_at", "created_at", "due_at",
+    "priority", "handler__first_name", "handler__last_name", "handler__username",
+)
+
+
 @dataclass(frozen=True)
 class CasePage:
     """One page of a list. `total` is exact when `total_is_exact`, else a lower bound."""
 
-    cases: list[Case]
+    cases: list[CaseRow]
     page: int
     page_size: int
     total: int
@@ -83,25 +117,32 @@ class CasePage:
         return self.page > 1
 
 
-def _rows(cases: Any) -> list[Case]:
-    """Evaluate a list query and give each case `category_list` (primary first) from one more query.
+def _rows(cases: Any) -> list[CaseRow]:
+    """Evaluate a list query as `CaseRow`s, with each row's categories from one more query (2 queries).
 
-    Cheaper than prefetch_related("categories"), which builds a related manager per row.
+    The categories' names come in the current language, with modeltranslation's fallbacks, in the
+    order the database sorts that language's names.
     """
-    rows = list(cases)
-    if not rows:
-        return rows
-    by_case: dict[int, list[Category]] = {case.pk: [] for case in rows}
-    categories = (
-        Category.objects.filter(case_categories__case_id__in=list(by_case))
-        .annotate(listed_for=F("case_categories__case_id"), listed_primary=F("case_categories__is_primary"))
-        .order_by("listed_for", "-listed_primary", "name")
-    )
-    for category in categories:
-        by_case[category.listed_for].append(category)
-    for case in rows:
-        case.category_list = by_case[case.pk]
-    return rows
+    found = list(cases.values_list(*_ROW_FIELDS))
+    if not found:
+        return []
+    names: dict[int, list[str]] = {row[0]: [] for row in found}
+    for case_id, name in (
+        Category.objects.filter(case_categories__case_id__in=list(names))
+        .order_by("case_categories__case_id", "-case_categories__is_primary", "name")
+        .values_list("case_categories__case_id", "name")
+    ):
+        names[case_id].append(name)
+    return [
+        CaseRow(
+            pk, reference, title, status, organization_id, last_activity_at, created_at, due_at, priority,
+            # What User.__str__ shows: the full name, else the username.
+            (f"{first} {last}".strip() or username) if username is not None else "",
+            tuple(names[pk]),
+        )
+        for (pk, reference, title, status, organization_id, last_activity_at, created_at, due_at, priority,
+             first, last, username) in found
+    ]
 
 
 def _page_number(page: Any) -> int:
@@ -331,18 +372,18 @@ def _case_page(
     # COUNT_AHEAD rows past this page the page says "more than N".
     limit = offset + size + COUNT_AHEAD
     total = cases[:limit].count()
-    rows: list[Case] = []
+    rows: list[CaseRow] = []
     if offset < total:
         # Pick the page's ids from the index first, then load only those rows.
         page_ids = cases.order_by(*SORTS[sort]).values("pk")[offset : offset + size]
-        rows = _rows(Case.objects.filter(pk__in=page_ids).for_list().order_by(*SORTS[sort]))
+        rows = _rows(Case.objects.filter(pk__in=page_ids).order_by(*SORTS[sort]))
     return CasePage(cases=rows, page=number, page_size=size, total=total, total_is_exact=total < limit)
 
 
-def cases_handled_by(*, user: Any, limit: int = 50) -> list[Case]:
+def cases_handled_by(*, user: Any, limit: int = 50) -> list[CaseRow]:
     """The user's own open cases, most recently active first (2 queries)."""
     return _rows(
-        cases_visible_to(user).open().filter(handler_id=user.pk).for_list().order_by("-last_activity_at", "-id")[:limit]
+        cases_visible_to(user).open().filter(handler_id=user.pk).order_by("-last_activity_at", "-id")[:limit]
     )
 
 
@@ -443,7 +484,7 @@ def search_query_kind(query: str) -> SearchQueryKind:
     return SearchQueryKind("text", query)
 
 
-def cases_search(*, user: Any, query: str, limit: int = 50, language: str | None = None) -> list[Case]:
+def cases_search(*, user: Any, query: str, limit: int = 50, language: str | None = None) -> list[CaseRow]:
     """Cases the user may see matching a reference number, a customer's email or phone, or free text.
 
     On PostgreSQL free text uses the full-text index (stemmed in the case's language, and exact
@@ -457,16 +498,16 @@ def cases_search(*, user: Any, query: str, limit: int = 50, language: str | None
     visible = cases_visible_to(user)
     parsed = search_query_kind(query)
     if parsed.kind == "reference":
-        return _rows(visible.filter(reference=parsed.value).for_list()[:limit])
+        return _rows(visible.filter(reference=parsed.value)[:limit])
     if parsed.kind == "email":
-        return _rows(visible.filter(customer_email=parsed.value).for_list().order_by("-last_activity_at")[:limit])
+        return _rows(visible.filter(customer_email=parsed.value).order_by("-last_activity_at")[:limit])
     if parsed.kind == "phone":
-        return _rows(visible.filter(customer_phone=parsed.value).for_list().order_by("-last_activity_at")[:limit])
+        return _rows(visible.filter(customer_phone=parsed.value).order_by("-last_activity_at")[:limit])
     matches = _matching_text(visible, query, language)
-    return _rows(matches.for_list().order_by("-last_activity_at", "-id")[:limit])
+    return _rows(matches.order_by("-last_activity_at", "-id")[:limit])
 
 
-def cases_of_same_customer(*, user: Any, case: Case, limit: int = 20) -> list[Case]:
+def cases_of_same_customer(*, user: Any, case: Case, limit: int = 20) -> list[CaseRow]:
     """The customer's other cases that the user may see (R4.6), by email or phone (2 queries)."""
     if not case.customer_email and not case.customer_phone:
         return []
@@ -480,7 +521,7 @@ def cases_of_same_customer(*, user: Any, case: Case, limit: int = 20) -> list[Ca
         .filter(organization_id=case.organization_id)
         .filter(same)
         .exclude(pk=case.pk)
-        .for_list()
+
         .order_by("-created_at")[:limit]
     )
 
@@ -488,7 +529,7 @@ def cases_of_same_customer(*, user: Any, case: Case, limit: int = 20) -> list[Ca
 def cases_nearby(
     *, user: Any, case: Case, radius_m: float = 300, days: int = 180, limit: int = 20,
     category_ids: Sequence[int] | None = None,
-) -> list[Case]:
+) -> list[CaseRow]:
     """Cases near this one in the same categories, within `days` (R4.6, R4.9) (2 queries, and 1 more
     for the case's categories unless `category_ids` gives them)."""
     if case.lat is None or case.lon is None:
@@ -513,7 +554,7 @@ def cases_nearby(
         candidates = candidates.filter(
             Exists(CaseCategory.objects.filter(case_id=OuterRef("pk"), category_id__in=list(category_ids)))
         )
-    return _rows(candidates.for_list().order_by("-created_at")[:limit])
+    return _rows(candidates.order_by("-created_at")[:limit])
 
 
 def queues_for_user(*, user: Any) -> list[ServiceGroup]:

@@ -14,7 +14,7 @@ import re
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
@@ -70,6 +70,9 @@ from civicdesk.organizations.geometry import validate_coordinates
 from civicdesk.organizations.models import Area, Organization, ServiceGroup
 from civicdesk.organizations.selectors import area_for_point
 from civicdesk.privacy.services import audit_record
+
+if TYPE_CHECKING:
+    from civicdesk.cases.selectors import CaseRow
 
 logger = logging.getLogger(__name__)
 
@@ -1415,7 +1418,9 @@ def attachment_open(*, user: Any, attachment_id: int) -> Attachment:
     return attachment
 
 
-def cases_search_logged(*, user: Any, query: str, language: str | None = None, limit: int = 50) -> list[Case]:
+def cases_search_logged(
+    *, user: Any, query: str, language: str | None = None, limit: int = 50
+) -> list[CaseRow]:
     """Search cases (selectors.cases_search) and log the search itself.
 
     A search by a customer's email or phone is a lookup of a person's data, so the log-data
