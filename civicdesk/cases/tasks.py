@@ -25,8 +25,12 @@ def reply_email_body(entry: TimelineEntry) -> str:
     """
     case = entry.case
     with translation.override(case.language or "fi"):
-        tracking_url = settings.SITE_URL.rstrip("/") + reverse("portal:track", args=[case.tracking_token])
-        return render_to_string("cases/reply_email.txt", {"case": case, "entry": entry, "tracking_url": tracking_url})
+        return render_to_string("cases/reply_email.txt",
+                                {"case": case, "entry": entry, "tracking_url": _tracking_url(case)})
+
+
+def _tracking_url(case: Any) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse("portal:track", args=[case.tracking_token])
 
 
 @shared_task(bind=True, max_retries=5, default_retry_delay=60, acks_late=True)
@@ -43,10 +47,19 @@ def case_reply_deliver_task(self: Any, entry_id: int) -> str:
         # The email channel (intake.sources.email) owns the headers that thread the conversation:
         # Message-ID, In-Reply-To/References, the case's signed Reply-To and the group's sender.
         from civicdesk.intake.models import OutboundKind
+        from civicdesk.intake.sources.email.mail_templates import mail_template_render
         from civicdesk.intake.sources.email.outbound import mail_prepare, mail_send
+        from civicdesk.intake.tasks import case_mail_values, subject_with_reference
 
+        own = mail_template_render(
+            organization_id=case.organization_id, kind=OutboundKind.REPLY, language=case.language or "fi",
+            values=case_mail_values(case, tracking_url=_tracking_url(case), answer=entry.body))
+        if own is not None:
+            subject, body, html = own.subject, own.text, own.html
+        else:
+            subject, body, html = case.title, reply_email_body(entry), ""
         prepared = mail_prepare(case=case, kind=OutboundKind.REPLY, entry=entry, to=case.customer_email,
-                                subject=f"[{case.reference}] {case.title}", body=reply_email_body(entry))
+                                subject=subject_with_reference(case.reference, subject), body=body, html=html)
         try:
             mail_send(prepared)
         except Exception as exc:  # SMTP errors of every kind: retry, then record the failure

@@ -23,7 +23,9 @@ from civicdesk.intake.models import (
     InboundEmail,
     InboundState,
     Mailbox,
+    MailTemplate,
     OutboundEmail,
+    OutboundKind,
     Topic,
     TopicQuestion,
 )
@@ -92,6 +94,75 @@ class AddressPointAdmin(ScopedAdmin):
 
 
 # --- the email channel ----------------------------------------------------------------------
+
+
+class MailTemplateForm(forms.ModelForm):
+    class Meta:
+        model = MailTemplate
+        fields = ("organization", "kind", "language", "is_active", "subject", "body_text", "body_html")
+
+    def clean(self) -> dict[str, Any]:
+        from civicdesk.intake.sources.email.mail_templates import mail_template_validate
+
+        data = super().clean() or {}
+        if data.get("kind") and data.get("subject") is not None and data.get("body_text") is not None:
+            for field, errors in mail_template_validate(
+                    kind=data["kind"], subject=data.get("subject") or "", body_text=data.get("body_text") or "",
+                    body_html=data.get("body_html") or "").items():
+                for error in errors:
+                    self.add_error(field if field in self.fields else None, error)
+        return data
+
+
+@admin.register(MailTemplate)
+class MailTemplateAdmin(ScopedAdmin):
+    """The organisation's own wording of receipts, acknowledgements, replies and refusals, per language."""
+
+    admin_roles = CONFIGURING_ROLES
+    form = MailTemplateForm
+    list_display = ("kind", "language", "subject", "organization", "is_active", "updated_at")
+    list_filter = ("organization", "kind", "language", "is_active")
+    search_fields = ("subject", "body_text")
+    readonly_fields = ("placeholders", "preview")
+    fieldsets = (
+        (None, {"fields": ("organization", "kind", "language", "is_active")}),
+        (_("Wording"), {"fields": ("placeholders", "subject", "body_text", "body_html")}),
+        (_("Preview with example values"), {"fields": ("preview",)}),
+    )
+
+    @admin.display(description=_("Placeholders"))
+    def placeholders(self, obj: MailTemplate | None) -> Any:
+        from django.utils.html import format_html, format_html_join
+
+        from civicdesk.intake.sources.email.mail_templates import PLACEHOLDERS, REQUIRED
+
+        kinds = [obj.kind] if obj is not None and obj.kind else list(OutboundKind.values)
+        return format_html_join(
+            "", "<p><strong>{}</strong>: {}</p>",
+            ((OutboundKind(kind).label, format_html_join(
+                ", ", "<code>{{{{ {} }}}}</code> {}{}",
+                ((name, label, _(" (required)") if name in REQUIRED[kind] else "")
+                 for name, label in PLACEHOLDERS[kind].items()))) for kind in kinds),
+        ) or format_html("")
+
+    @admin.display(description=_("Preview"))
+    def preview(self, obj: MailTemplate | None) -> Any:
+        from django.utils.html import format_html
+
+        from civicdesk.intake.sources.email.mail_templates import SAMPLE_VALUES, mail_template_fill
+
+        if obj is None or obj.pk is None:
+            return _("Save the template to see a preview.")
+        rendered = mail_template_fill(obj, SAMPLE_VALUES)
+        return format_html("<p><strong>{}</strong></p><pre style=\"white-space: pre-wrap\">{}</pre>",
+                           rendered.subject, rendered.text)
+
+    def save_model(self, request: HttpRequest, obj: MailTemplate, form: Any, change: bool) -> None:
+        from civicdesk.intake.sources.email.mail_templates import mail_template_check
+
+        mail_template_check(obj)  # sanitises the HTML version; the form has refused anything else
+        super().save_model(request, obj, form, change)
+
 
 EMAIL_READ_ROLES: tuple[str, ...] = (*CONFIGURING_ROLES, Role.SERVICE_ADVISOR)
 

@@ -409,3 +409,35 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.to_address}"
+
+
+class MailTemplate(models.Model):
+    """An organisation's own wording of a mail the system sends, in one language (issue: email channel).
+
+    Written by content admins with `{{ placeholder }}`s from a fixed list per kind (no template
+    language: nothing in the case is reachable but what the list names). Without an active template
+    for the case's language the built-in text is sent. The HTML version is optional and sanitised.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="mail_templates",
+                                     verbose_name=_("organisation"))
+    kind = models.CharField(_("mail"), max_length=20, choices=OutboundKind.choices)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    subject = models.CharField(_("subject"), max_length=250)
+    body_text = models.TextField(_("text"), max_length=20_000)
+    body_html = models.TextField(
+        _("HTML version"), max_length=50_000, blank=True,
+        help_text=_("Optional. Sent beside the text for mail programs that show HTML; scripts, styles and remote "
+                    "content are removed."))
+    is_active = models.BooleanField(_("in use"), default=True)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("mail template")
+        verbose_name_plural = _("mail templates")
+        constraints = [
+            models.UniqueConstraint(fields=("organization", "kind", "language"), name="mail_template_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.language})"

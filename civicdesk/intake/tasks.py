@@ -27,16 +27,36 @@ def _tracking_url(case: Case) -> str:
 
 
 def _receipt(case: Case, *, tracking_url: str, kind: str) -> bool:
+    from civicdesk.intake.sources.email.mail_templates import mail_template_render
     from civicdesk.intake.sources.email.outbound import mail_prepare, mail_send, mailbox_for_case
 
-    with translation.override(case.language or case.organization.default_language):
-        context = {"case": case, "tracking_url": tracking_url, "reply_by_email": mailbox_for_case(case) is not None}
-        subject = render_to_string("intake/receipt_subject.txt", context).strip()
-        body = render_to_string("intake/receipt_email.txt", context)
-    prepared = mail_prepare(case=case, kind=kind, subject=f"[{case.reference}] {subject}", body=body,
-                            to=case.customer_email)
+    language = case.language or case.organization.default_language
+    own = mail_template_render(organization_id=case.organization_id, kind=kind, language=language,
+                               values=case_mail_values(case, tracking_url=tracking_url,
+                                                       description=case.description))
+    if own is not None:
+        subject, body, html = own.subject, own.text, own.html
+    else:
+        with translation.override(language):
+            context = {"case": case, "tracking_url": tracking_url,
+                       "reply_by_email": mailbox_for_case(case) is not None}
+            subject = render_to_string("intake/receipt_subject.txt", context).strip()
+            body, html = render_to_string("intake/receipt_email.txt", context), ""
+    prepared = mail_prepare(case=case, kind=kind, subject=subject_with_reference(case.reference, subject),
+                            body=body, html=html, to=case.customer_email)
     mail_send(prepared)
     return True
+
+
+def case_mail_values(case: Case, *, tracking_url: str, **more: str) -> dict[str, str]:
+    """The placeholders an organisation's mail template may use about a case (`mail_templates`)."""
+    return {"reference": case.reference, "organization": str(case.organization.name), "title": case.title,
+            "customer_name": case.customer_name, "tracking_url": tracking_url, **more}
+
+
+def subject_with_reference(reference: str, subject: str) -> str:
+    """`[2026-000123] subject`: the number threads the customer's answer (with the reply address)."""
+    return subject if reference in subject else f"[{reference}] {subject}"
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=30, retry_kwargs={"max_retries": 5})
@@ -79,7 +99,7 @@ def email_acknowledgement_send_task(*, inbound_id: int) -> bool:
 @shared_task(autoretry_for=(OSError,), retry_backoff=30, retry_kwargs={"max_retries": 5})
 def email_refusal_send_task(*, inbound_id: int) -> bool:
     """Tell the sender of a message that was too large why it was not taken, and what to do instead."""
-    from django.core.mail import EmailMessage
+    from django.core.mail import EmailMultiAlternatives
     from django.template.defaultfilters import filesizeformat
 
     from civicdesk.intake.sources.email.services import message_id_make
@@ -90,17 +110,30 @@ def email_refusal_send_task(*, inbound_id: int) -> bool:
         return False
     language = row.mailbox.language if row.mailbox else row.organization.default_language
     sender = row.mailbox.address if row.mailbox else settings.DEFAULT_FROM_EMAIL
+    from civicdesk.intake.sources.email.mail_templates import mail_template_render
+
     with translation.override(language):
         context = {"row": row, "organization": row.organization, "limit": filesizeformat(settings.EMAIL_MAX_BYTES),
                    "size": filesizeformat(row.raw_size), "contact_url": settings.SITE_URL.rstrip("/") + "/"}
-        subject = render_to_string("intake/email_refused_subject.txt", context).strip()
-        body = render_to_string("intake/email_refused.txt", context)
+        own = mail_template_render(
+            organization_id=row.organization_id, kind=OutboundKind.BOUNCE, language=language,
+            values={"organization": str(row.organization.name), "subject": row.subject, "size": context["size"],
+                    "limit": context["limit"], "contact_url": context["contact_url"]})
+        if own is not None:
+            subject, body, html = own.subject, own.text, own.html
+        else:
+            subject = render_to_string("intake/email_refused_subject.txt", context).strip()
+            body, html = render_to_string("intake/email_refused.txt", context), ""
     headers: dict[str, Any] = {"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All",
                                "Message-ID": message_id_make(case=None, kind="refusal",
                                                              domain=sender.rpartition("@")[2] or "localhost")}
     if row.message_id:
         headers.update({"In-Reply-To": row.message_id, "References": row.message_id})
-    EmailMessage(subject=subject, body=body, from_email=sender, to=[row.sender_address], headers=headers).send()
+    message = EmailMultiAlternatives(subject=subject, body=body, from_email=sender, to=[row.sender_address],
+                                     headers=headers)
+    if html:
+        message.attach_alternative(html, "text/html")
+    message.send()
     row.details = {**row.details, "refusal_sent": True}
     row.save(update_fields=["details"])
     return True

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import contextlib
 import email
-import functools
 import email.header
 import email.utils
+import functools
 import logging
 import re
 from dataclasses import dataclass, field
