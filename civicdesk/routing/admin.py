@@ -33,7 +33,8 @@ class RoutingRuleForm(forms.ModelForm):
     class Meta:
         model = RoutingRule
         fields = ("organization", "name", "position", "is_active", "categories", "case_types", "channels", "areas",
-                  "languages", "keywords", "customer_types", "office_hours", "calendar", "min_confidence",
+                  "languages", "keywords", "customer_types", "office_hours", "calendar", "sender_check",
+                  "min_confidence",
                   "max_confidence", "set_group", "set_handler", "set_priority", "due_in_hours", "auto_reply_template",
                   "mark_special_categories", "external_hook")
 
@@ -50,7 +51,8 @@ class RoutingRuleAdmin(ScopedAdmin):
     fieldsets = (
         (None, {"fields": ("organization", "name", "position", "is_active")}),
         (_("When"), {"fields": ("categories", "case_types", "channels", "areas", "languages", "keywords",
-                                "customer_types", "office_hours", "calendar", "min_confidence", "max_confidence"),
+                                "customer_types", "office_hours", "calendar", "sender_check", "min_confidence",
+                                "max_confidence"),
                      "description": _("Every condition filled in must hold; empty conditions match every case. "
                                       "The first active rule that matches fires.")}),
         (_("Then"), {"fields": ("set_group", "set_handler", "set_priority", "due_in_hours", "auto_reply_template",

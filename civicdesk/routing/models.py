@@ -94,6 +94,12 @@ class OfficeHours(models.TextChoices):
     CLOSED = "closed", _("Outside opening hours")
 
 
+class SenderCheck(models.TextChoices):
+    ANY = "", _("Any sender")
+    VERIFIED = "verified", _("Email sender verified (DMARC, or DKIM or SPF passed)")
+    UNVERIFIED = "unverified", _("Email sender not verified")
+
+
 class RoutingRule(TimestampedModel):
     """An ordered rule: when every condition set holds for a new case, its actions apply (the first rule wins).
 
@@ -124,6 +130,10 @@ class RoutingRule(TimestampedModel):
     calendar = models.ForeignKey(WorkingCalendar, on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="+", verbose_name=_("calendar for the time condition"),
                                  help_text=_("Empty: the calendar of the advisors' intake group."))
+    sender_check = models.CharField(
+        _("email sender"), max_length=12, choices=SenderCheck.choices, blank=True, default="",
+        help_text=_("The receiving mail server's SPF, DKIM and DMARC verdicts for a contact that came by email. "
+                    "Contacts from other channels match neither choice."))
     min_confidence = models.FloatField(_("classifier confidence at least"), null=True, blank=True,
                                        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)])
     max_confidence = models.FloatField(_("classifier confidence below"), null=True, blank=True,

@@ -29,6 +29,9 @@ class CaseFacts:
     area_id: int | None = None
     category_ids: frozenset[int] = frozenset()
     confidence: float | None = None
+    # For a contact that came by email: did the receiving server verify the sender (None: not
+    # email, or no verdict from a trusted server).
+    sender_verified: bool | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,6 +52,7 @@ class RuleSpec:
     calendar: CalendarSnapshot | None = None
     min_confidence: float | None = None
     max_confidence: float | None = None
+    sender_check: str = ""
     actions: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
@@ -114,6 +118,11 @@ def _conditions(rule: RuleSpec, facts: CaseFacts) -> list[ConditionResult]:
         if ok and rule.max_confidence is not None:
             ok = confidence < rule.max_confidence  # type: ignore[operator]
         results.append(ConditionResult("confidence", ok, "—" if confidence is None else f"{confidence:.2f}"))
+    if rule.sender_check:
+        verified = facts.sender_verified
+        wanted = rule.sender_check == "verified"
+        results.append(ConditionResult("sender_check", verified is not None and verified == wanted,
+                                       "—" if verified is None else ("verified" if verified else "unverified")))
     return [r for r in results if r is not None]
 
 
@@ -151,5 +160,5 @@ def _has_conditions(rule: RuleSpec) -> bool:
     return bool(
         rule.category_ids or rule.case_type_ids or rule.channels or rule.area_ids or rule.languages or rule.keywords
         or rule.customer_types or rule.office_hours or rule.min_confidence is not None
-        or rule.max_confidence is not None
+        or rule.max_confidence is not None or rule.sender_check
     )

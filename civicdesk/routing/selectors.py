@@ -154,7 +154,7 @@ def rule_spec(rule: RoutingRule, *, default_calendar: CalendarSnapshot | None = 
         channels=frozenset(rule.channels or ()), area_ids=frozenset(a.pk for a in rule.areas.all()),
         languages=frozenset(rule.languages or ()), keywords=tuple(rule.keyword_list()),
         customer_types=frozenset(rule.customer_types or ()), office_hours=rule.office_hours, calendar=calendar,
-        min_confidence=rule.min_confidence, max_confidence=rule.max_confidence,
+        min_confidence=rule.min_confidence, max_confidence=rule.max_confidence, sender_check=rule.sender_check,
         actions={
             "set_group": rule.set_group_id, "set_handler": rule.set_handler_id, "set_priority": rule.set_priority,
             "due_in_hours": rule.due_in_hours, "auto_reply_template": rule.auto_reply_template,

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from civicdesk.accounts.models import Role, User
 from civicdesk.accounts.permissions import access_for
-from civicdesk.cases.models import Case, CaseCategory, Category, EntryKind, Priority, Status, TimelineEntry
+from civicdesk.cases.models import Case, CaseCategory, Category, Channel, EntryKind, Priority, Status, TimelineEntry
 from civicdesk.core.realtime import organization_group_name, publish_after_commit, service_group_channel_name
 from civicdesk.notifications.services import notify_case_event
 from civicdesk.organizations.models import Organization, ServiceGroup
@@ -262,8 +262,17 @@ def case_facts(case: Case, *, language: str, confidence: float | None, category_
     return CaseFacts(
         text=selectors.case_text(case.title, case.description), at=case.created_at, channel=case.channel,
         language=language, customer_type=case.customer_type, case_type_id=case.case_type_id, area_id=case.area_id,
-        category_ids=category_ids, confidence=confidence,
+        category_ids=category_ids, confidence=confidence, sender_verified=_sender_verified(case),
     )
+
+
+def _sender_verified(case: Case) -> bool | None:
+    """The receiving server's verdict on the sender of the mail that created the case (None: not email)."""
+    if case.channel != Channel.EMAIL:
+        return None
+    from civicdesk.intake.sources.email.services import case_sender_verified  # the channel owns its mail
+
+    return case_sender_verified(case_id=case.pk)
 
 
 def _routing_confidence(suggestions: Suggestions) -> float | None:
@@ -506,7 +515,7 @@ def routing_rule_snapshot(rule: RoutingRule) -> dict[str, Any]:
         "channels": rule.channels, "languages": rule.languages, "keywords": rule.keywords,
         "customer_types": rule.customer_types, "office_hours": rule.office_hours, "calendar": rule.calendar_id,
         "min_confidence": rule.min_confidence, "max_confidence": rule.max_confidence,
-        "set_group": rule.set_group_id, "set_handler": rule.set_handler_id, "set_priority": rule.set_priority,
+        "sender_check": rule.sender_check, "set_group": rule.set_group_id, "set_handler": rule.set_handler_id, "set_priority": rule.set_priority,
         "due_in_hours": rule.due_in_hours, "auto_reply_template": rule.auto_reply_template,
         "mark_special_categories": rule.mark_special_categories, "external_hook": rule.external_hook,
     }

@@ -100,3 +100,15 @@ def test_a_rule_that_can_never_match_or_does_nothing_is_refused(city):
     with pytest.raises(ValidationError) as refused:
         foreign.clean()
     assert "set_handler" in refused.value.message_dict
+
+
+def test_the_email_sender_check_matches_only_mail_with_that_verdict():
+    verified = CaseFacts(text="x", at=MONDAY_NOON, channel="email", sender_verified=True)
+    forged = CaseFacts(text="x", at=MONDAY_NOON, channel="email", sender_verified=False)
+    web = CaseFacts(text="x", at=MONDAY_NOON, channel="web_form")
+    assert rule_check(_spec(sender_check="verified"), verified).matched
+    assert not rule_check(_spec(sender_check="verified"), forged).matched
+    assert rule_check(_spec(sender_check="unverified"), forged).matched
+    assert not rule_check(_spec(sender_check="unverified"), web).matched, "other channels match neither choice"
+    assert not rule_check(_spec(sender_check="verified"), web).matched
+    assert rules_unreachable([_spec(id=1, sender_check="verified"), _spec(id=2)]) == {}

@@ -414,6 +414,17 @@ def authentication_results(message: Message, trusted_ids: frozenset[str] = froze
     return {}
 
 
+def sender_verified(verdicts: dict[str, str]) -> bool | None:
+    """Whether the receiving server verified the sender: DMARC's verdict when there is one, else DKIM or
+    SPF passing. None when there are no verdicts (no trusted `Authentication-Results`)."""
+    methods = {k: v for k, v in verdicts.items() if k != "authserv_id"}
+    if not methods:
+        return None
+    if "dmarc" in methods:
+        return methods["dmarc"] == "pass"
+    return methods.get("dkim") == "pass" or methods.get("spf") == "pass"
+
+
 # --- walking the MIME tree ----------------------------------------------------------------
 
 

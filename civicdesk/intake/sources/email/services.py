@@ -37,7 +37,13 @@ from civicdesk.cases.models import Case, Channel, EntryKind, TimelineEntry
 from civicdesk.core.errors import ApplicationError, InvalidInputError
 from civicdesk.intake import services as intake_services
 from civicdesk.intake.models import InboundEmail, InboundState, Mailbox, OutboundEmail
-from civicdesk.intake.sources.email.parsing import AutoKind, ParsedEmail, email_parse, subject_without_prefixes
+from civicdesk.intake.sources.email.parsing import (
+    AutoKind,
+    ParsedEmail,
+    email_parse,
+    sender_verified,
+    subject_without_prefixes,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -427,6 +433,13 @@ def _new_case(row: InboundEmail, parsed: ParsedEmail, files: list[ValidatedFile]
         from civicdesk.intake.tasks import email_acknowledgement_send_task
 
         transaction.on_commit(lambda: email_acknowledgement_send_task.delay(inbound_id=row.pk))
+
+
+def case_sender_verified(*, case_id: int) -> bool | None:
+    """The verdict on the sender of the mail that created the case (`parsing.sender_verified`); None without one."""
+    verdicts = (InboundEmail.objects.filter(case_id=case_id, state=InboundState.CASE_CREATED)
+                .order_by("id").values_list("authentication", flat=True).first())
+    return sender_verified(verdicts) if verdicts else None
 
 
 def inbound_email_accept(*, user: Any, inbound: InboundEmail) -> TimelineEntry:

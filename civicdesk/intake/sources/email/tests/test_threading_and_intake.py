@@ -313,3 +313,20 @@ def test_outbound_reply_threads_and_carries_reply_to(city, mailbox):
     assert parsed["Reply-To"] == case_reply_address(case=case, mailbox=mailbox)
     assert parsed["Message-ID"].startswith(f"<civicdesk.{case.reference}.reply.")
     assert parsed["X-CivicDesk-Case"] == case.reference
+
+
+def test_the_receiving_servers_verdict_on_the_sender_can_route_the_case(city: City, mailbox: Mailbox):
+    from civicdesk.routing.models import RoutingDecision, RoutingRule
+    from civicdesk.routing.services import route_case
+
+    rule = RoutingRule.objects.create(organization=city.org, name="Väärennetty lähettäjä",
+                                      sender_check="unverified", set_group=city.intake)
+    forged = _case(_receive(make_mail(subject="Maksa lasku", headers={
+        "Authentication-Results": "mx.testcity.example; spf=fail smtp.mailfrom=example.fi; dkim=none; dmarc=fail"})))
+    genuine = _case(_receive(make_mail(subject="Kuoppa", headers={
+        "Authentication-Results": "mx.testcity.example; spf=pass smtp.mailfrom=example.fi; dkim=pass; dmarc=pass"})))
+    for case in (forged, genuine):
+        RoutingDecision.objects.filter(case=case).delete()
+        route_case(case=case)
+    assert RoutingDecision.objects.get(case=forged).rule == rule
+    assert RoutingDecision.objects.get(case=genuine).rule is None
