@@ -515,7 +515,8 @@ def routing_rule_snapshot(rule: RoutingRule) -> dict[str, Any]:
         "channels": rule.channels, "languages": rule.languages, "keywords": rule.keywords,
         "customer_types": rule.customer_types, "office_hours": rule.office_hours, "calendar": rule.calendar_id,
         "min_confidence": rule.min_confidence, "max_confidence": rule.max_confidence,
-        "sender_check": rule.sender_check, "set_group": rule.set_group_id, "set_handler": rule.set_handler_id, "set_priority": rule.set_priority,
+        "sender_check": rule.sender_check,
+        "set_group": rule.set_group_id, "set_handler": rule.set_handler_id, "set_priority": rule.set_priority,
         "due_in_hours": rule.due_in_hours, "auto_reply_template": rule.auto_reply_template,
         "mark_special_categories": rule.mark_special_categories, "external_hook": rule.external_hook,
     }
