@@ -330,3 +330,37 @@ def test_the_receiving_servers_verdict_on_the_sender_can_route_the_case(city: Ci
         route_case(case=case)
     assert RoutingDecision.objects.get(case=forged).rule == rule
     assert RoutingDecision.objects.get(case=genuine).rule is None
+
+
+def test_staff_see_the_sender_check_and_accept_a_held_message_on_the_case_page(client, city, mailbox):
+    from django.urls import reverse
+
+    case = _case(_receive(make_mail(headers={
+        "Authentication-Results": "mx.testcity.example; spf=pass smtp.mailfrom=example.fi; dkim=pass; dmarc=pass"})))
+    address = case_reply_address(case=case, mailbox=mailbox)
+    held = _receive(make_mail(sender="Naapuri <naapuri@example.net>", to=address, body="Minäkin näin sen.", headers={
+        "Authentication-Results": "mx.testcity.example; spf=softfail smtp.mailfrom=example.net; dmarc=fail"}),
+        to=address)
+    accept_url = reverse("intake:held_email_accept", args=[held.pk])
+
+    client.force_login(city.fresh("expert"))
+    page = client.get(reverse("cases:detail", args=[case.reference])).content.decode()
+    assert "Sender check: verified (SPF pass · DKIM pass · DMARC pass)" in page
+    assert "Sender check: not verified (SPF softfail · DMARC fail)" in page
+    assert accept_url in page
+
+    client.force_login(city.fresh("partner"))  # may not see the case: the same 404 as for nothing at all
+    assert client.post(accept_url).status_code == 404
+    assert client.post(reverse("intake:held_email_accept", args=[held.pk + 1000])).status_code == 404
+    client.force_login(city.fresh("expert"))
+    assert client.get(accept_url).status_code == 405
+    answer = client.post(accept_url)
+    assert answer.status_code == 303
+    held.refresh_from_db()
+    assert held.state == InboundState.ACCEPTED
+    assert answer["Location"].endswith(f"#entry-{held.entry_id}")
+    case.refresh_from_db()
+    assert case.customer_email == "maija@example.fi"  # the customer never changes
+    page = client.get(reverse("cases:detail", args=[case.reference])).content.decode()
+    assert accept_url not in page
+    assert client.post(accept_url).status_code == 409  # already accepted: a clear refusal, nothing done twice
