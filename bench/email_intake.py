@@ -45,10 +45,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
 QUOTE = "\n".join(f"> Rivi {n}: aiempi viesti kaupungin kanssa, jossa kerrotaan kuopasta ja sen korjaamisesta."
-                  for n in range(150))
+                  for n in range(100))
 
 
-def typical_message(n: int, *, to: str, sender: str) -> bytes:
+def typical_message(n: int, *, to: str, sender: str, photo: bool = True) -> bytes:
+    """~20 kB: text and HTML alternatives of a short new text over a 100-line quoted history, and a photo."""
     message = EmailMessage()
     message["From"] = f"Asukas {n} <{sender}>"
     message["To"] = to
@@ -59,7 +60,8 @@ def typical_message(n: int, *, to: str, sender: str) -> bytes:
     message.set_content(text)
     html = "<div>" + text.replace("\n", "<br>") + "</div>"
     message.add_alternative(html, subtype="html")
-    message.add_attachment(PNG, maintype="image", subtype="png", filename="kuva.png")
+    if photo:
+        message.add_attachment(PNG, maintype="image", subtype="png", filename="kuva.png")
     return bytes(message)
 
 
@@ -84,6 +86,8 @@ def free_port() -> int:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=600)
+    parser.add_argument("--photo-every", type=int, default=1,
+                        help="a photo in every Nth message (1: all; the rest are text and HTML only)")
     parser.add_argument("--profile", type=Path, help="write a cProfile (CPU clock) of the inbound step here")
     arguments = parser.parse_args()
     count = arguments.messages
@@ -124,9 +128,11 @@ def main() -> None:
         if n % 2 and existing:
             case = existing[n // 2 % len(existing)]
             raws.append((typical_message(n, to=case_reply_address(case=case, mailbox=mailbox),
-                                         sender=case.customer_email), case_reply_address(case=case, mailbox=mailbox)))
+                                         sender=case.customer_email, photo=n % arguments.photo_every == 0),
+                         case_reply_address(case=case, mailbox=mailbox)))
         else:
-            raws.append((typical_message(n, to=mailbox.address, sender=f"s{n}@example.fi"), mailbox.address))
+            raws.append((typical_message(n, to=mailbox.address, sender=f"s{n}@example.fi",
+                                         photo=n % arguments.photo_every == 0), mailbox.address))
     cases_before = Case.objects.count()
     queued: list[tuple[Any, tuple[Any, ...], dict[str, Any]]] = []
 

@@ -298,7 +298,7 @@ def inbound_email_process(*, inbound_id: int) -> InboundEmail | None:
     says so). Anything that goes wrong leaves the row `failed` with the reason, never lost.
     """
     # The organisation is read only when a new case needs it (`row.organization`).
-    row = InboundEmail.objects.select_related("mailbox").filter(pk=inbound_id).first()
+    row = InboundEmail.objects.select_related("mailbox").filter(pk=inbound_id).order_by().first()
     if row is None or row.state != InboundState.RECEIVED:
         return row
     if row.raw_size > settings.EMAIL_MAX_BYTES:
@@ -335,14 +335,14 @@ def inbound_email_process(*, inbound_id: int) -> InboundEmail | None:
 
 
 def _finish(row: InboundEmail, state: str, parsed: ParsedEmail | None, *, error: str = "",
-            details: dict[str, Any] | None = None) -> InboundEmail:
+            details: dict[str, Any] | None = None, also: tuple[str, ...] = ()) -> InboundEmail:
     row.state = state
     row.error = error
     if parsed is not None:
         row.auto_kind = parsed.auto_kind
         row.authentication = parsed.authentication
     row.details = {**row.details, **(details or {})}
-    row.save(update_fields=["state", "error", "auto_kind", "authentication", "details"])
+    row.save(update_fields=["state", "error", "auto_kind", "authentication", "details", *also])
     return row
 
 
@@ -385,8 +385,7 @@ def _into_case(row: InboundEmail, parsed: ParsedEmail, case: Case, files: list[V
         state = InboundState.HELD_UNKNOWN_SENDER
     row.case = entry.case
     row.entry = entry
-    row.save(update_fields=["case", "entry"])
-    _finish(row, state, parsed, details=details)
+    _finish(row, state, parsed, details=details, also=("case", "entry"))
 
 
 def _new_case(row: InboundEmail, parsed: ParsedEmail, files: list[ValidatedFile], details: dict[str, Any]) -> None:
@@ -427,8 +426,7 @@ def _new_case(row: InboundEmail, parsed: ParsedEmail, files: list[ValidatedFile]
             details["forward_note"] = note  # the forwarder may not handle this queue; the row keeps it
     row.case = case
     row.entry = created
-    row.save(update_fields=["case", "entry", "forwarded_by"])
-    _finish(row, InboundState.CASE_CREATED, parsed, details=details)
+    _finish(row, InboundState.CASE_CREATED, parsed, details=details, also=("case", "entry", "forwarded_by"))
     if mailbox.auto_acknowledge and case.customer_email:
         from civicdesk.intake.tasks import email_acknowledgement_send_task
 
