@@ -334,7 +334,9 @@ class InboundState(models.TextChoices):
 class InboundEmail(models.Model):
     """One message that came in, kept as evidence with what was done with it.
 
-    The raw message is kept up to `EMAIL_RAW_MAX_BYTES`. `sha256` of the raw bytes makes the
+    The raw message is kept whole until it is handled (its files are read from it), then cut to
+    `EMAIL_RAW_MAX_BYTES` as the evidence copy (`raw_truncated`); held, failed and rate-limited
+    messages stay whole until accepted or handled again. `sha256` of the raw bytes makes the
     intake idempotent: the same message read twice (an IMAP poll interrupted before the move,
     an MTA that retries) ends up once in a case.
     """

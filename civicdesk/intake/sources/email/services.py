@@ -173,14 +173,14 @@ def _store(raw: bytes, *, digest: str, source: str, address: str, mailbox: Mailb
     existing = InboundEmail.objects.filter(organization_id=mailbox.organization_id, sha256=digest).first()
     if existing is not None:
         return existing
-    limit = settings.EMAIL_RAW_MAX_BYTES
     parsed_head = _head_only(raw)
+    # The whole message (the receivers refuse anything over EMAIL_MAX_BYTES) until it is handled:
+    # its files are read from it. Only the evidence copy kept afterwards is cut (`_evidence_only`).
     row = InboundEmail(
         organization_id=mailbox.organization_id, mailbox=mailbox, source=source,
         envelope_recipient=address[:320], sender_address=parsed_head.sender_address[:320],
         sender_name=parsed_head.sender_name[:200], subject=parsed_head.subject[:998],
-        message_id=parsed_head.message_id[:998], raw=raw[:limit], raw_size=max(size or 0, len(raw)),
-        raw_truncated=len(raw) > limit, sha256=digest,
+        message_id=parsed_head.message_id[:998], raw=raw, raw_size=max(size or 0, len(raw)), sha256=digest,
     )
     try:
         with transaction.atomic():
@@ -312,8 +312,6 @@ def inbound_email_process(*, inbound_id: int) -> InboundEmail | None:
     details: dict[str, Any] = {"refused_files": refused} if refused else {}
     if parsed.has_calendar:
         details["calendar"] = True
-    if row.raw_truncated:
-        details["raw_truncated"] = True
     try:
         with transaction.atomic():
             locked = InboundEmail.objects.select_for_update().only("state").get(pk=row.pk)
@@ -342,8 +340,27 @@ def _finish(row: InboundEmail, state: str, parsed: ParsedEmail | None, *, error:
         row.auto_kind = parsed.auto_kind
         row.authentication = parsed.authentication
     row.details = {**row.details, **(details or {})}
-    row.save(update_fields=["state", "error", "auto_kind", "authentication", "details", *also])
+    fields = ["state", "error", "auto_kind", "authentication", "details", *also]
+    if state in EVIDENCE_ONLY_STATES and _evidence_only(row):
+        fields += ["raw", "raw_truncated"]
+    row.save(update_fields=fields)
     return row
+
+
+# Handled for good: what was needed of the message is in the case, so only the evidence copy stays.
+# Held, failed and rate-limited messages keep every byte until they are accepted or handled again.
+EVIDENCE_ONLY_STATES = frozenset({InboundState.CASE_CREATED, InboundState.ADDED_TO_CASE,
+                                  InboundState.IGNORED_AUTOMATIC, InboundState.ACCEPTED})
+
+
+def _evidence_only(row: InboundEmail) -> bool:
+    """Cut the kept raw message to EMAIL_RAW_MAX_BYTES; True if it was longer."""
+    limit = settings.EMAIL_RAW_MAX_BYTES
+    if len(row.raw) <= limit:
+        return False
+    row.raw = bytes(row.raw[:limit])
+    row.raw_truncated = True
+    return True
 
 
 def _finish_refused_size(row: InboundEmail) -> InboundEmail:
@@ -458,7 +475,10 @@ def inbound_email_accept(*, user: Any, inbound: InboundEmail) -> TimelineEntry:
         case_services.case_add_customer_files(case=entry.case, files=files, entry=entry)
         inbound.state = InboundState.ACCEPTED
         inbound.entry = entry
-        inbound.save(update_fields=["state", "entry"])
+        fields = ["state", "entry"]
+        if _evidence_only(inbound):
+            fields += ["raw", "raw_truncated"]
+        inbound.save(update_fields=fields)
     return entry
 
 

@@ -127,3 +127,38 @@ def test_the_command_serves_and_reports_its_addresses(city: City, mailbox: Mailb
     call_command("smtp_receiver", "--port", str(port), stdout=out)
     assert "palaute@testcity.example" in out.getvalue()
     assert answers == [250]
+
+
+def test_a_real_50_mb_mail_is_refused_whether_or_not_the_client_announces_its_size(
+        city: City, mailbox: Mailbox, receiver: int) -> None:
+    """With the default limits (EMAIL_MAX_BYTES 40 MB): refused at MAIL FROM by SIZE, and after DATA without it."""
+    # CRLF line ends as an MTA sends them (smtplib passes bytes on as they are).
+    huge = make_mail(attachments=(("video.mp4", "video/mp4", b"\0" * (50 * 1024 * 1024)),)).replace(b"\n", b"\r\n")
+    with smtplib.SMTP("127.0.0.1", receiver, timeout=60) as client:
+        with pytest.raises(smtplib.SMTPSenderRefused) as announced:
+            client.sendmail("maija@example.fi", ["palaute@testcity.example"], huge)
+        assert announced.value.smtp_code == 552
+    with smtplib.SMTP("127.0.0.1", receiver, timeout=60) as client:
+        client.ehlo()
+        assert client.mail("maija@example.fi")[0] == 250  # no SIZE parameter: the server learns it while reading
+        assert client.rcpt("palaute@testcity.example")[0] == 250
+        code, message = client.data(huge)
+        assert code == 552, message
+    assert not InboundEmail.objects.exists()
+
+
+def test_a_mail_within_the_limit_keeps_its_text_and_explains_the_attachment_that_is_too_large(
+        city: City, mailbox: Mailbox, receiver: int) -> None:
+    """A 20 MB PDF is under the mail limit (40 MB) but over the file limit (15 MB): the case is made, the file is
+    refused with the reason on the row, and nothing of it is stored."""
+    big_pdf = b"%PDF-1.4\n" + b"0" * (20 * 1024 * 1024)
+    with smtplib.SMTP("127.0.0.1", receiver, timeout=60) as client:
+        client.sendmail("maija@example.fi", ["palaute@testcity.example"],
+                        make_mail(body="Liitteenä suunnitelma.", attachments=(
+                            ("suunnitelma.pdf", "application/pdf", big_pdf),)).replace(b"\n", b"\r\n"))
+    row = InboundEmail.objects.get()
+    assert row.state == InboundState.CASE_CREATED
+    assert row.raw_truncated  # the evidence copy is size-limited (EMAIL_RAW_MAX_BYTES)
+    assert [f["name"] for f in row.details["refused_files"]] == ["suunnitelma.pdf"]
+    assert row.case is not None
+    assert not row.case.attachments.exists()

@@ -291,6 +291,26 @@ def test_raw_message_is_kept_size_limited(city, mailbox):
     assert row.state == InboundState.CASE_CREATED
 
 
+def test_files_of_a_mail_longer_than_the_evidence_copy_are_kept_and_a_held_one_stays_whole(city, mailbox):
+    """The evidence copy is cut only after handling: a photo past EMAIL_RAW_MAX_BYTES still reaches the case."""
+    photo = ("kuva.png", "image/png", _png())
+    with override_settings(EMAIL_RAW_MAX_BYTES=1000):
+        row = _receive(make_mail(body="Kuva liitteenä. " + "x" * 3000, attachments=(photo,)))
+        case = _case(row)
+        assert Attachment.objects.filter(case=case).count() == 1
+        assert row.raw_truncated
+        assert len(bytes(row.raw)) == 1000
+        address = case_reply_address(case=case, mailbox=mailbox)
+        held = _receive(make_mail(sender="Naapuri <naapuri@example.net>", to=address, body="y" * 3000,
+                                  attachments=(photo,)), to=address)
+        assert held.state == InboundState.HELD_UNKNOWN_SENDER
+        assert not held.raw_truncated  # whole until staff decide
+        entry = inbound_email_accept(user=city.fresh("expert"), inbound=held)
+        held.refresh_from_db()
+        assert held.raw_truncated
+    assert Attachment.objects.filter(case=case, entry=entry).count() == 1
+
+
 def test_hostile_headers_and_unicode_addresses_are_handled(city, mailbox):
     raw = ("From: =?utf-8?Q?J=C3=B6rg?= <jörg@bücher.example>\nTo: palaute@testcity.example\n"
            "Subject: =?utf-8?Q?Hei=0D=0ABcc:_all@x.example?=\nMessage-ID: <u1@x>\nMIME-Version: 1.0\n"
