@@ -20,6 +20,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("civicdesk.accounts.urls")),
     path("staff/notifications/", include("civicdesk.notifications.urls")),
     path("staff/mail/", include("civicdesk.intake.urls")),
+    path("staff/routing/", include("civicdesk.routing.urls")),
     path("staff/", include("civicdesk.cases.urls")),
     path("", include("civicdesk.portal.urls")),
     prefix_default_language=False,

@@ -238,3 +238,32 @@ class RoutingDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.outcome}"
+
+
+class DuplicateState(models.TextChoices):
+    SUGGESTED = "suggested", _("Suggested")
+    DISMISSED = "dismissed", _("Not a duplicate")
+
+
+class DuplicateSuggestion(models.Model):
+    """A case that may be the same matter as a new one (R4.9): found when the case arrives, shown to
+    staff with the reasons, linked or merged by a person — never automatically."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="duplicate_suggestions")
+    candidate = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField(_("similarity"))
+    reasons = models.JSONField(_("why"), default=dict)
+    state = models.CharField(_("state"), max_length=12, choices=DuplicateState.choices,
+                             default=DuplicateState.SUGGESTED)
+    created_at = models.DateTimeField(_("found"), auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+
+    class Meta:
+        verbose_name = _("duplicate suggestion")
+        verbose_name_plural = _("duplicate suggestions")
+        ordering = ["-score", "id"]
+        constraints = [models.UniqueConstraint(fields=["case", "candidate"], name="duplicate_suggestion_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} ~ {self.candidate_id} ({self.score:.2f})"

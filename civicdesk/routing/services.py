@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from civicdesk.accounts.models import Role, User
 from civicdesk.accounts.permissions import access_for
 from civicdesk.cases.models import Case, CaseCategory, Category, Channel, EntryKind, Priority, Status, TimelineEntry
+from civicdesk.core.errors import InvalidStateError, NotFoundError
 from civicdesk.core.realtime import organization_group_name, publish_after_commit, service_group_channel_name
 from civicdesk.notifications.services import notify_case_event
 from civicdesk.organizations.models import Organization, ServiceGroup
@@ -40,7 +41,15 @@ from civicdesk.routing.classifier import (
     split_by_time,
 )
 from civicdesk.routing.language import language_detect
-from civicdesk.routing.models import ClassifierModel, Outcome, RoutingDecision, RoutingRule, Target
+from civicdesk.routing.models import (
+    ClassifierModel,
+    DuplicateState,
+    DuplicateSuggestion,
+    Outcome,
+    RoutingDecision,
+    RoutingRule,
+    Target,
+)
 from civicdesk.routing.rules import CaseFacts, RuleEvaluation, RuleSpec, rules_evaluate
 
 logger = logging.getLogger(__name__)
@@ -303,7 +312,7 @@ def route_case(*, case: Case) -> RoutingDecision | None:
     started = time.perf_counter()
     try:
         with transaction.atomic():
-            return _route(case, started=started)
+            decision = _route(case, started=started)
     except Exception:
         logger.exception("routing failed for case %s; it stays in its intake queue", case.pk)
         try:
@@ -314,6 +323,36 @@ def route_case(*, case: Case) -> RoutingDecision | None:
         except Exception:
             logger.exception("could not record the failed routing of case %s", case.pk)
         return None
+    _suggest_duplicates(case)
+    return decision
+
+
+def _suggest_duplicates(case: Case) -> None:
+    """Possible duplicates for staff (`duplicates`); like routing, a failure here never touches the case."""
+    from civicdesk.routing.duplicates import duplicates_suggest
+
+    try:
+        duplicates_suggest(case=case)
+    except Exception:
+        logger.exception("duplicate suggestions failed for case %s", case.pk)
+
+
+def duplicate_dismiss(*, user: Any, suggestion: DuplicateSuggestion) -> None:
+    """Staff say the other case is not the same matter; the pair is not suggested again. Audited."""
+    from civicdesk.cases.permissions import can_link_cases
+
+    case, other = suggestion.case, suggestion.candidate
+    if not can_link_cases(user, case, other):
+        raise NotFoundError()
+    if suggestion.state != DuplicateState.SUGGESTED:
+        raise InvalidStateError(_("This suggestion was already handled."))
+    with transaction.atomic():
+        suggestion.state = DuplicateState.DISMISSED
+        suggestion.decided_by = user
+        suggestion.save(update_fields=["state", "decided_by"])
+        audit_record(action="routing.duplicate_dismiss", actor=user, organization_id=case.organization_id,
+                     object_type="case", object_id=case.pk, object_label=case.reference,
+                     changes={"candidate": other.reference, "score": suggestion.score})
 
 
 

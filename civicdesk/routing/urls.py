@@ -1,0 +1,9 @@
+from django.urls import path
+
+from civicdesk.routing import views
+
+app_name = "routing"
+
+urlpatterns = [
+    path("duplicates/<int:suggestion_id>/dismiss/", views.duplicate_dismiss_view, name="duplicate_dismiss"),
+]
