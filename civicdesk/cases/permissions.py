@@ -16,6 +16,7 @@ one `can_<verb>_case` function. The rules (see docs/subsystems/permissions.md):
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q
@@ -35,8 +36,22 @@ def _special_categories_filter(access: UserAccess) -> Q:
 
 
 def cases_visible_to(user: Any) -> CaseQuerySet:
-    """Every case the user may see, as a queryset to filter further."""
+    """Every case the user may see, as a queryset to filter further.
+
+    Built once per user object and access (a request's pages ask for it several times); each call
+    returns a fresh copy of it.
+    """
     access = access_for(user)
+    cached: tuple[UserAccess, CaseQuerySet] | None = getattr(user, "_civicdesk_visible_cases", None)
+    if cached is not None and cached[0] is access:
+        return cached[1].all()
+    cases = _cases_visible_with(access)
+    if access.user_id is not None:
+        user._civicdesk_visible_cases = (access, cases)
+    return cases.all()
+
+
+def _cases_visible_with(access: UserAccess) -> CaseQuerySet:
     cases: CaseQuerySet = Case.objects.all()
     if access.is_superuser:
         return cases
@@ -61,7 +76,25 @@ def cases_visible_to(user: Any) -> CaseQuerySet:
     return cases.filter(visible).filter(_special_categories_filter(access))
 
 
+# The columns of a case that `cases_visible_to` reads (besides its shares, which are only ever added).
+_VISIBILITY_FIELDS = attrgetter(
+    "pk", "organization_id", "owner_group_id", "handler_id", "area_id", "submitted_by_id", "case_type_id",
+    "contains_special_categories",
+)
+
+
+def case_loaded_as_visible(user: Any, case: Case) -> Case:
+    """Note on a case just read through `cases_visible_to(user)` that the user may see it, so that
+    `can_view_case` for the same user in the same request needs no second query while the
+    columns visibility depends on are unchanged."""
+    case._civicdesk_visible = (access_for(user), _VISIBILITY_FIELDS(case))  # type: ignore[attr-defined]
+    return case
+
+
 def can_view_case(user: Any, case: Case) -> bool:
+    seen: tuple[UserAccess, tuple[Any, ...]] | None = getattr(case, "_civicdesk_visible", None)
+    if seen is not None and seen[0] is access_for(user) and seen[1] == _VISIBILITY_FIELDS(case):
+        return True
     return cases_visible_to(user).filter(pk=case.pk).exists()
 
 

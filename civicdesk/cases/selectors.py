@@ -40,6 +40,7 @@ from civicdesk.cases.permissions import (
     _special_categories_filter,
     can_view_organization_list,
     can_view_queue,
+    case_loaded_as_visible,
     cases_visible_to,
 )
 from civicdesk.cases.querysets import SEARCH_CONFIGS
@@ -176,7 +177,7 @@ def case_get_for_user(*, user: Any, reference: str, organization_id: int | None 
     if len(found) != 1:
         # Two organisations with the same number and no organisation given: ambiguous, treat as missing.
         raise NotFoundError()
-    return found[0]
+    return case_loaded_as_visible(user, found[0])
 
 
 def case_get_by_id_for_user(*, user: Any, case_id: Any) -> Case:
@@ -192,7 +193,7 @@ def case_get_by_id_for_user(*, user: Any, case_id: Any) -> Case:
     )
     if case is None:
         raise NotFoundError()
-    return case
+    return case_loaded_as_visible(user, case)
 
 
 @dataclass(frozen=True)
