@@ -5,5 +5,6 @@ from civicdesk.routing import views
 app_name = "routing"
 
 urlpatterns = [
+    path("procedures/", views.procedures_page, name="procedures"),
     path("duplicates/<int:suggestion_id>/dismiss/", views.duplicate_dismiss_view, name="duplicate_dismiss"),
 ]

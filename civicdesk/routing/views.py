@@ -1,17 +1,22 @@
-"""Staff pages of routing: dismissing a duplicate suggestion shown on the case page."""
+"""Staff pages of routing: dismissing a duplicate suggestion, and the signals of defective procedures."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from civicdesk.core.errors import NotFoundError
+from civicdesk.cases.permissions import organization_overview_for
+from civicdesk.core.errors import InvalidInputError, NotFoundError
 from civicdesk.routing.models import DuplicateSuggestion
+from civicdesk.routing.procedures import SIGNALS, procedure_signals
 from civicdesk.routing.services import duplicate_dismiss
+
+PERIODS = (30, 90, 365)
 
 
 @login_required
@@ -25,3 +30,23 @@ def duplicate_dismiss_view(request: HttpRequest, suggestion_id: int) -> HttpResp
         "reference": suggestion.candidate.reference})
     return HttpResponseRedirect(reverse("cases:detail", args=[suggestion.case.reference]) + "#duplicates-heading",
                                 status=303)
+
+
+@login_required
+@require_GET
+def procedures_page(request: HttpRequest) -> HttpResponse:
+    """Signals of defective procedures (R6.5) over the cases of the user's organisation that they may see."""
+    organization_id, _areas_only = organization_overview_for(request.user)
+    if organization_id is None:
+        raise NotFoundError()
+    try:
+        days = int(request.GET.get("days", 90))
+    except ValueError:
+        days = -1
+    if days not in PERIODS:
+        raise InvalidInputError(_("Choose one of the periods offered."), field="days")
+    report = procedure_signals(user=request.user, organization_id=organization_id, days=days)
+    return render(request, "routing/procedures.html", {
+        "report": report, "days": days, "periods": PERIODS, "signals": list(SIGNALS.items()),
+        "sections": [(key, label, report.cases.get(key, [])) for key, label in SIGNALS.items()],
+    })
