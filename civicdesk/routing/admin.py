@@ -7,13 +7,18 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from civicdesk.accounts.admin_scoping import ScopedAdmin
-from civicdesk.cases.models import Channel, CustomerType
+from civicdesk.accounts.admin_scoping import ScopedAdmin, managed_organization_ids
+from civicdesk.accounts.permissions import CONFIGURING_ROLES
+from civicdesk.cases.models import CaseType, Category, Channel, CustomerType
+from civicdesk.organizations.models import Organization, ServiceGroup
 from civicdesk.routing import selectors
 from civicdesk.routing.models import LANGUAGE_CHOICES, ClassifierModel, RoutingRule, RoutingSettings
 from civicdesk.routing.rules import rules_unreachable
@@ -39,9 +44,44 @@ class RoutingRuleForm(forms.ModelForm):
                   "mark_special_categories", "external_hook")
 
 
+class TestBenchForm(forms.Form):
+    """A contact as a resident might send it: which rule would fire, and why (nothing is written)."""
+
+    organization: forms.ModelChoiceField[Organization] = forms.ModelChoiceField(
+        label=_("organisation"), queryset=Organization.objects.none())
+    text = forms.CharField(label=_("Text of the contact"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5}))
+    lat = forms.FloatField(label=_("Latitude"), required=False, min_value=-90, max_value=90)
+    lon = forms.FloatField(label=_("Longitude"), required=False, min_value=-180, max_value=180)
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.WEB_FORM)
+    case_type: forms.ModelChoiceField[CaseType] = forms.ModelChoiceField(
+        label=_("Case type"), queryset=CaseType.objects.none(), required=False)
+    customer_type = forms.ChoiceField(label=_("Customer type"), choices=CustomerType.choices, required=False)
+
+    def __init__(self, *args: Any, organization_ids: frozenset[int] | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        organizations = Organization.objects.order_by("name")
+        case_types = CaseType.objects.order_by("name")
+        if organization_ids is not None:
+            organizations = organizations.filter(pk__in=organization_ids)
+            case_types = case_types.filter(organization_id__in=organization_ids)
+        self.fields["organization"].queryset = organizations  # type: ignore[attr-defined]
+        self.fields["case_type"].queryset = case_types  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (data.get("lat") is None) != (data.get("lon") is None):
+            raise forms.ValidationError(_("Give both the latitude and the longitude, or neither."))
+        case_type, organization = data.get("case_type"), data.get("organization")
+        if case_type is not None and organization is not None and case_type.organization_id != organization.pk:
+            self.add_error("case_type", _("This case type belongs to another organisation."))
+        return data
+
+
 @admin.register(RoutingRule)
 class RoutingRuleAdmin(ScopedAdmin):
+    admin_roles = CONFIGURING_ROLES  # content admins edit routing (R4.3)
     form = RoutingRuleForm
+    change_list_template = "admin/routing/routingrule/change_list.html"
     list_display = ("position", "name", "organization", "is_active", "set_group", "version", "reachable")
     list_display_links = ("name",)
     list_filter = ("organization", "is_active")
@@ -74,6 +114,34 @@ class RoutingRuleAdmin(ScopedAdmin):
         self._unreachable = {}
         return super().changelist_view(request, extra_context)
 
+    def get_urls(self) -> list[Any]:
+        bench = path("test-bench/", self.admin_site.admin_view(self.test_bench_view),
+                     name="routing_routingrule_test_bench")
+        return [bench, *super().get_urls()]
+
+    def test_bench_view(self, request: HttpRequest) -> HttpResponse:
+        """Paste a text and a place: the rules tried in order, each condition's verdict, the classifier's view."""
+        from civicdesk.routing.services import routing_preview
+
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        organization_ids = managed_organization_ids(request, self.admin_roles)
+        form = TestBenchForm(request.POST or None, organization_ids=organization_ids)
+        context: dict[str, Any] = {**self.admin_site.each_context(request), "opts": self.model._meta,
+                                   "title": _("Routing test bench"), "form": form}
+        status = 200
+        if request.method == "POST":
+            if form.is_valid():
+                data = form.cleaned_data
+                plan = routing_preview(
+                    organization=data["organization"], text=data["text"], lat=data["lat"], lon=data["lon"],
+                    channel=data["channel"], case_type_id=data["case_type"].pk if data["case_type"] else None,
+                    customer_type=data["customer_type"] or "")
+                context.update(plan=plan, **_bench_names(plan))
+            else:
+                status = 400
+        return TemplateResponse(request, "admin/routing/routingrule/test_bench.html", context, status=status)
+
     def save_model(self, request: HttpRequest, obj: RoutingRule, form: Any, change: bool) -> None:
         if change:
             obj.version = F("version") + 1
@@ -94,6 +162,7 @@ class RoutingRuleAdmin(ScopedAdmin):
 
 @admin.register(RoutingSettings)
 class RoutingSettingsAdmin(ScopedAdmin):
+    admin_roles = CONFIGURING_ROLES  # content admins edit routing (R4.3)
     list_display = ("organization", "classifier_enabled", "confidence_threshold", "split_threshold",
                     "min_training_cases")
     actions = ("train_now",)
@@ -111,6 +180,7 @@ class RoutingSettingsAdmin(ScopedAdmin):
 
 @admin.register(ClassifierModel)
 class ClassifierModelAdmin(ScopedAdmin):
+    admin_roles = CONFIGURING_ROLES  # content admins edit routing (R4.3)
     list_display = ("organization", "target", "version", "is_active", "created_at", "accuracy", "macro_f1",
                     "ece", "decision")
     list_filter = ("organization", "target", "is_active")
@@ -138,3 +208,26 @@ class ClassifierModelAdmin(ScopedAdmin):
     @admin.display(description=_("calibration error"))
     def ece(self, obj: ClassifierModel) -> Any:
         return obj.metrics.get("ece")
+
+
+def _bench_names(plan: Any) -> dict[str, Any]:
+    """Names for the ids in a routing plan (groups, categories), for the test bench page."""
+    groups = dict(ServiceGroup.objects.values_list("pk", "name"))
+    categories = dict(Category.objects.values_list("pk", "name"))
+    suggestions = []
+    for target, prediction in plan.suggestions.predictions.items():
+        names = groups if target == "group" else categories if target == "category" else {}
+        suggestions.append((target, [(names.get(_as_int(label), label), f"{p:.0%}") for label, p in
+                                     prediction.ranked[:3]]))
+    return {
+        "suggestions": suggestions,
+        "group_name": groups.get(plan.group_id) if plan.group_id else None,
+        "category_names": [categories.get(c, c) for c in plan.category_ids],
+    }
+
+
+def _as_int(label: Any) -> Any:
+    try:
+        return int(label)
+    except (TypeError, ValueError):
+        return label
