@@ -1,0 +1,61 @@
+"""The case page's action forms written in Python (templatetags/case_page.py) against the loop they replaced."""
+
+from __future__ import annotations
+
+import pytest
+from django.template import Context, Template
+from django.utils import translation
+
+from civicdesk.cases.forms import ACTION_FORMS, action_forms_for
+from civicdesk.cases.templatetags.case_page import case_action_forms
+from tests.factories import City
+
+pytestmark = pytest.mark.django_db
+
+# The loop of cases/detail.html before it became the `case_action_forms` tag.
+REFERENCE_LOOP = """{% for form in action_forms %}
+  <details{% if form is failed_action %} open{% endif %}>
+    <summary>{{ form.title }}</summary>
+    {# The fragment brings the reader straight to the error summary when the form comes back. #}
+    <form method="post" action="{% url 'cases:action' case.reference form.action_name %}#action-errors"\
+{% if form.is_multipart %} enctype="multipart/form-data"{% endif %} novalidate>
+      {% csrf_token %}
+      {% for field in form.hidden_fields %}{{ field }}{% endfor %}
+      {% for field in form.visible_fields %}
+        <div class="field">
+          {{ field.label_tag }}
+          {{ field }}
+          {% if field.errors %}<div class="errors" id="{{ field.auto_id }}_errors">{{ field.errors }}</div>{% endif %}
+        </div>
+      {% endfor %}
+      <button type="submit">{{ form.title }}</button>
+    </form>
+  </details>
+  {% endfor %}"""
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+@pytest.mark.parametrize("failing", [None, "reply", "assign", "attachment"])
+def test_the_tag_writes_what_the_loop_wrote(city: City, language: str, failing: str | None) -> None:
+    case = city.case(title='<script>alert("x")</script>')
+    actor = city.fresh("advisor")
+    bound = None
+    if failing is not None:
+        bound = ACTION_FORMS[failing]({f"{failing}-message": "<b>x</b>"}, {}, case=case, actor=actor)
+        assert not bound.is_valid()
+    with translation.override(language):
+        forms = action_forms_for(actor=actor, case=case, bound=bound)
+        assert len(forms) > 5
+        context = {"action_forms": forms, "failed_action": bound, "case": case, "csrf_token": "t0ken<&>"}
+        expected = Template("{% load i18n %}" + REFERENCE_LOOP.replace("\\\n", "")).render(Context(context))
+        written = case_action_forms(Context(context), forms, bound, case)
+    assert written == expected
+    assert 'value="t0ken&lt;&amp;&gt;"' in written
+    assert written.count("<details open>") == (0 if failing is None else 1)
+
+
+def test_the_case_page_uses_the_tag(client, city: City) -> None:
+    case = city.case()
+    client.force_login(city.users["advisor"])
+    body = client.get(f"/staff/cases/{case.reference}/").content.decode()
+    assert body.count('<form method="post" action="/staff/cases/') >= 5
