@@ -34,6 +34,7 @@ INPUT_TEMPLATE = "django/forms/widgets/input.html"
 TEXTAREA_TEMPLATE = "django/forms/widgets/textarea.html"
 LABEL_TEMPLATE = "django/forms/label.html"
 LABEL_ATTRS_TEMPLATE = "django/forms/attrs.html"
+FIELD_TEMPLATE = "django/forms/field.html"
 # Django's input widgets whose template is `{% include "django/forms/widgets/input.html" %}` and a newline.
 INPUT_WRAPPERS = frozenset(
     f"django/forms/widgets/{name}.html"
@@ -76,6 +77,8 @@ class FormRenderer(DjangoTemplates):
             writers[TEXTAREA_TEMPLATE] = lambda context: render_textarea(context["widget"])
         if self._is_djangos(LABEL_TEMPLATE, LABEL_ATTRS_TEMPLATE):
             writers[LABEL_TEMPLATE] = render_label
+        if self._is_djangos(FIELD_TEMPLATE):
+            writers[FIELD_TEMPLATE] = render_field_group
         return writers
 
     def render(self, template_name: str, context: dict[str, Any], request: Any = None) -> str:
@@ -194,3 +197,37 @@ def render_label(context: dict[str, Any]) -> str | None:
         return None
     tag_text = _text(tag, template_context)
     return f"<{tag_text}{written}>{_text(label, template_context)}</{tag_text}>\n"
+
+
+def render_field_group(context: dict[str, Any]) -> str | None:
+    """django/forms/field.html (`BoundField.as_field_group`): the label or legend, help text, errors, widget."""
+    field = context.get("field")
+    if field is None:
+        return None
+    template_context = Context()
+    parts: list[str] = []
+    use_fieldset = field.use_fieldset
+    if use_fieldset:
+        parts.append("\n  <fieldset")
+        described_by = field.aria_describedby
+        if described_by:
+            parts += [' aria-describedby="', _text(described_by, template_context), '"']
+        parts.append(">\n  ")
+        if field.label:
+            parts.append(_text(field.legend_tag(), template_context))
+    else:
+        parts.append("\n  ")
+        if field.label:
+            parts.append(_text(field.label_tag(), template_context))
+    parts.append("\n\n")
+    if field.help_text:
+        parts.append('<div class="helptext"')
+        if field.auto_id:
+            parts += [' id="', _text(field.auto_id, template_context), '_helptext"']
+        # `{{ field.help_text|safe }}`
+        parts += [">", render_value_in_context(mark_safe(str(field.help_text)), template_context), "</div>"]
+    parts += ["\n", _text(field.errors, template_context), "\n", _text(field, template_context)]
+    if use_fieldset:
+        parts.append("</fieldset>")
+    parts.append("\n")
+    return "".join(parts)

@@ -136,3 +136,41 @@ def test_label_html_is_djangos(language: str) -> None:
                 field.form.renderer = DJANGO
                 assert fast_legend == field.legend_tag()
             assert _rendered(form, FAST) == _rendered(form, DJANGO)
+
+
+class GroupedForm(forms.Form):
+    plain = forms.CharField(label="Nimi & <osoite>", help_text="Apu <b>teksti</b>")
+    choice = forms.ChoiceField(label=_("Open"), choices=[("a", "A"), ("b", "B")], widget=forms.RadioSelect,
+                               help_text=mark_safe("<i>safe</i>"))
+    unlabelled = forms.CharField(label="", required=False)
+    described = forms.CharField(required=False, widget=forms.TextInput(attrs={"aria-describedby": "x"}),
+                                help_text="h")
+    hidden = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+@pytest.mark.parametrize("auto_id", ["id_%s", ""])
+def test_field_group_html_is_djangos(language: str, auto_id: str) -> None:
+    assert "django/forms/field.html" in FAST.writers
+    with translation.override(language):
+        for data in (None, {"plain": "", "choice": "zz"}, {"plain": "x", "choice": "a"}):
+            form = GroupedForm(data, auto_id=auto_id)
+            for name in form.fields:
+                form.renderer = FAST
+                fast = form[name].as_field_group()
+                form.renderer = DJANGO
+                assert fast == form[name].as_field_group(), (name, data)
+
+
+@pytest.mark.django_db
+def test_bulk_action_fields_group_as_with_djangos_templates(city: Any) -> None:
+    from civicdesk.cases.forms import BulkActionForm
+
+    advisor = User.objects.get(pk=city.users["advisor"].pk)
+    for data in (None, {"bulk-action": "nonsense"}):
+        form = BulkActionForm(data, actor=advisor, organization_id=city.org.pk, group=city.streets)
+        for name in form.fields:
+            form.renderer = FAST
+            fast = form[name].as_field_group()
+            form.renderer = DJANGO
+            assert fast == form[name].as_field_group(), name
