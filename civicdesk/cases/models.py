@@ -353,6 +353,7 @@ class EntryKind(models.TextChoices):
     LINK = "link", _("Linked")
     MERGE = "merge", _("Merged")
     PUBLICATION = "publication", _("Publication changed")
+    SERVICE_LEVEL = "service_level", _("Service level")
 
 
 class DeliveryState(models.TextChoices):

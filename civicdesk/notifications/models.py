@@ -27,6 +27,7 @@ class NotificationKind(models.TextChoices):
     CUSTOMER_MESSAGE = "customer_message", _("The customer writes on a case I handle")
     CASE_REOPENED = "case_reopened", _("A case I handle is reopened")
     FOLLOWED_CASE = "followed_case", _("Something happens on a case I follow")
+    SERVICE_LEVEL = "service_level", _("A case of mine or of my group is about to miss or missed its service level")
 
 
 class Delivery(models.TextChoices):
@@ -122,6 +123,14 @@ class Notification(models.Model):
                     else gettext("The customer wrote on case %(reference)s, which you handle."))
         elif self.kind == NotificationKind.CASE_REOPENED:
             text = gettext("%(actor)s reopened case %(reference)s, which you handle.")
+        elif self.kind == NotificationKind.SERVICE_LEVEL:
+            event = self.params.get("service_level", "")
+            if event == "warning":
+                text = gettext("Case %(reference)s will miss its service level soon.")
+            elif event == "response_breach":
+                text = gettext("Case %(reference)s has had no answer within its service level.")
+            else:
+                text = gettext("Case %(reference)s missed its service level and was escalated.")
         else:
             entry_kind = self.params.get("entry_kind", "")
             values["event"] = str(EntryKind(entry_kind).label) if entry_kind in EntryKind.values else "?"

@@ -151,6 +151,10 @@ def _addressees(entry: TimelineEntry, case: Case) -> dict[int, _Recipient]:
         entry.kind == EntryKind.STATUS_CHANGE and data.get("from") == Status.CLOSED and not data.get("by_customer")
     ):
         add(case.handler_id, NotificationKind.CASE_REOPENED)
+    elif entry.kind == EntryKind.SERVICE_LEVEL and data.get("notify", True):
+        add(case.handler_id, NotificationKind.SERVICE_LEVEL)
+        if case.handler_id is None or data.get("event") == "breach":
+            add_group(case.owner_group_id, NotificationKind.SERVICE_LEVEL)
     if _is_follower_news(entry):
         for user_id in CaseFollow.objects.filter(case_id=case.pk).values_list("user_id", flat=True):
             add(user_id, NotificationKind.FOLLOWED_CASE)
@@ -189,7 +193,9 @@ def notifications_create_for_entry(*, entry_id: int) -> int:
         if delivery == Delivery.OFF:
             continue
         extra: dict[str, Any] = {}
-        if reason.kind == NotificationKind.FOLLOWED_CASE:
+        if entry.kind == EntryKind.SERVICE_LEVEL:
+            extra = {"service_level": entry.data.get("event", ""), "entry_kind": entry.kind}
+        elif reason.kind == NotificationKind.FOLLOWED_CASE:
             extra = {"entry_kind": entry.kind, **({"by_customer": True} if entry.data.get("by_customer") else {})}
         notifications.append(Notification(
             recipient=user, case=case, entry=entry, kind=reason.kind, actor_id=entry.actor_id,

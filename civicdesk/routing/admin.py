@@ -20,7 +20,13 @@ from civicdesk.accounts.permissions import CONFIGURING_ROLES
 from civicdesk.cases.models import CaseType, Category, Channel, CustomerType
 from civicdesk.organizations.models import Organization, ServiceGroup
 from civicdesk.routing import selectors
-from civicdesk.routing.models import LANGUAGE_CHOICES, ClassifierModel, RoutingRule, RoutingSettings
+from civicdesk.routing.models import (
+    LANGUAGE_CHOICES,
+    ClassifierModel,
+    RoutingRule,
+    RoutingSettings,
+    ServiceLevel,
+)
 from civicdesk.routing.rules import rules_unreachable
 from civicdesk.routing.services import routing_rule_audit
 
@@ -231,3 +237,27 @@ def _as_int(label: Any) -> Any:
         return int(label)
     except (TypeError, ValueError):
         return label
+
+
+@admin.register(ServiceLevel)
+class ServiceLevelAdmin(ScopedAdmin):
+    """Service levels: first answer and resolution within business hours, warnings and escalation."""
+
+    admin_roles = CONFIGURING_ROLES
+    list_display = ("position", "name", "organization", "first_response_hours", "resolution_hours",
+                    "warn_before_hours", "breach_group", "is_active")
+    list_display_links = ("name",)
+    list_filter = ("organization", "is_active")
+    ordering = ("organization", "position", "id")
+    filter_horizontal = ("case_types", "categories", "groups")
+    fieldsets = (
+        (None, {"fields": ("organization", "name", "position", "is_active")}),
+        (_("For which cases"), {"fields": ("case_types", "categories", "groups"),
+                                "description": _("Empty conditions match every case. The first active level "
+                                                 "that matches a new case applies to it.")}),
+        (_("Promise"), {"fields": ("first_response_hours", "resolution_hours", "warn_before_hours"),
+                        "description": _("Business hours of the owning group's calendar (its opening hours, "
+                                         "exceptions and public holidays). Time waiting for the customer "
+                                         "does not count.")}),
+        (_("On a breach"), {"fields": ("breach_notify", "breach_raise_priority", "breach_group")}),
+    )

@@ -267,3 +267,75 @@ class DuplicateSuggestion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} ~ {self.candidate_id} ({self.score:.2f})"
+
+
+class ServiceLevel(TimestampedModel):
+    """A promise for a kind of case (R4.2, part 4): a first answer and a resolution within so many business
+    hours of the owning group's calendar, a warning before, and what happens on a breach.
+
+    The first active level in order whose conditions hold applies when the case arrives; empty
+    conditions match every case. Time waiting for the customer does not count.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="service_levels",
+                                     verbose_name=_("organisation"))
+    name = models.CharField(_("name"), max_length=200)
+    position = models.PositiveIntegerField(_("order"), default=0, help_text=_("Levels are tried from the smallest."))
+    is_active = models.BooleanField(_("active"), default=True)
+    case_types = models.ManyToManyField(CaseType, blank=True, related_name="+", verbose_name=_("case types"))
+    categories = models.ManyToManyField(Category, blank=True, related_name="+", verbose_name=_("categories"))
+    groups = models.ManyToManyField(ServiceGroup, blank=True, related_name="+", verbose_name=_("service groups"),
+                                    help_text=_("The group that owns the case when it arrives."))
+    first_response_hours = models.PositiveIntegerField(_("first answer within (business hours)"), null=True,
+                                                       blank=True)
+    resolution_hours = models.PositiveIntegerField(_("resolved within (business hours)"), null=True, blank=True)
+    warn_before_hours = models.PositiveIntegerField(_("warn this many business hours before"), default=4)
+    breach_notify = models.BooleanField(_("on a breach, notify the handler and the group"), default=True)
+    breach_raise_priority = models.BooleanField(_("on a breach, raise the priority"), default=False)
+    breach_group = models.ForeignKey(ServiceGroup, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("on a breach, move the case to"))
+
+    class Meta:
+        verbose_name = _("service level")
+        verbose_name_plural = _("service levels")
+        ordering = ["organization", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.first_response_hours is None and self.resolution_hours is None:
+            errors["resolution_hours"] = str(_("Give a time for the first answer, the resolution, or both."))
+        if (self.first_response_hours is not None and self.resolution_hours is not None
+                and self.first_response_hours > self.resolution_hours):
+            errors["first_response_hours"] = str(_("The first answer cannot be due after the resolution."))
+        if self.resolution_hours is not None and self.warn_before_hours >= self.resolution_hours:
+            errors["warn_before_hours"] = str(_("The warning must come before the resolution time."))
+        if (self.breach_group_id is not None and self.organization_id is not None
+                and self.breach_group is not None and self.breach_group.organization_id != self.organization_id):
+            errors["breach_group"] = str(_("The group must belong to the same organisation."))
+        if errors:
+            raise ValidationError(errors)
+
+
+class CaseServiceLevel(models.Model):
+    """The service level a case is held to, its due times and what has happened (kept by the periodic check)."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="service_level_state")
+    service_level = models.ForeignKey(ServiceLevel, on_delete=models.SET_NULL, null=True, related_name="+")
+    first_response_due = models.DateTimeField(_("first answer due"), null=True, blank=True)
+    resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    responded_at = models.DateTimeField(_("first answered"), null=True, blank=True)
+    paused_since = models.DateTimeField(_("waiting for the customer since"), null=True, blank=True)
+    warned_at = models.DateTimeField(null=True, blank=True)
+    response_breached_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("case's service level")
+        verbose_name_plural = _("cases' service levels")
+        indexes = [models.Index(fields=["breached_at", "resolution_due"], name="case_sla_open_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.resolution_due}"

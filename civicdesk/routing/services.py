@@ -324,7 +324,18 @@ def route_case(*, case: Case) -> RoutingDecision | None:
             logger.exception("could not record the failed routing of case %s", case.pk)
         return None
     _suggest_duplicates(case)
+    _apply_service_level(case)
     return decision
+
+
+def _apply_service_level(case: Case) -> None:
+    """The service level of the case's final group and type (`service_levels`); never fails routing."""
+    from civicdesk.routing.service_levels import service_level_apply
+
+    try:
+        service_level_apply(case=Case.objects.select_related("owner_group").get(pk=case.pk))
+    except Exception:
+        logger.exception("applying the service level failed for case %s", case.pk)
 
 
 def _suggest_duplicates(case: Case) -> None:

@@ -47,3 +47,11 @@ def route_case_task(*, case_id: int) -> str | None:
         return None
     decision = route_case(case=case)
     return decision.outcome if decision is not None else None
+
+
+@shared_task
+def service_levels_check_task() -> dict[str, int]:
+    """Beat: note first answers, pause while waiting, warn before and escalate after a breach of a service level."""
+    from civicdesk.routing.service_levels import service_levels_check
+
+    return service_levels_check()

@@ -191,6 +191,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "civicdesk.notifications.tasks.notifications_email_bundles_task",
         "schedule": 5 * 60,
     },
+    "routing-service-levels-check": {
+        "task": "civicdesk.routing.tasks.service_levels_check_task",
+        "schedule": env.int("SERVICE_LEVELS_CHECK_SECONDS", default=300),
+    },
     "routing-classifiers-retrain-weekly": {
         "task": "civicdesk.routing.tasks.classifiers_retrain_all_task",
         "schedule": 7 * 24 * 60 * 60,
