@@ -56,10 +56,42 @@ class ServiceGroupAdmin(ScopedTranslationAdmin):
     search_fields = ("name", "code")
 
 
+class OpeningHoursFormSet(forms.BaseInlineFormSet):
+    """Refuses hours that close before they open, and two spans of one weekday that overlap."""
+
+    def clean(self) -> None:
+        super().clean()
+        spans: dict[int, list[tuple[Any, Any]]] = {}
+        problems: list[str] = []
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if not data or data.get("DELETE"):
+                continue
+            weekday, opens, closes = data.get("weekday"), data.get("opens"), data.get("closes")
+            if weekday is None or opens is None or closes is None:
+                continue
+            day = OpeningHours.Weekday(weekday).label
+            if closes <= opens:
+                problems.append(str(_("%(day)s: the closing time %(closes)s must be after the opening time "
+                                      "%(opens)s.") % {"day": day, "opens": f"{opens:%H:%M}",
+                                                       "closes": f"{closes:%H:%M}"}))
+                continue
+            for other_opens, other_closes in spans.get(weekday, []):
+                if opens < other_closes and other_opens < closes:
+                    problems.append(str(_("%(day)s: %(first)s and %(second)s overlap; join them or make them "
+                                          "follow each other.") % {
+                        "day": day, "first": f"{other_opens:%H:%M}–{other_closes:%H:%M}",
+                        "second": f"{opens:%H:%M}–{closes:%H:%M}"}))
+            spans.setdefault(weekday, []).append((opens, closes))
+        if problems:
+            raise forms.ValidationError(problems)
+
+
 class OpeningHoursInline(OrganizationScopedInlineMixin, admin.TabularInline):
     organization_path = "calendar__organization"
     admin_roles = CONFIGURING_ROLES
     model = OpeningHours
+    formset = OpeningHoursFormSet
     extra = 0
 
 

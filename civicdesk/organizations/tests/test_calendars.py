@@ -318,3 +318,31 @@ def test_next_opening_respects_exceptions(calendar):
     snapshot = CalendarSnapshot.load(calendar)
 
     assert snapshot.next_opening(at(2026, 3, 6, 17)) == at(2026, 3, 10, 12)
+
+
+def test_the_admin_refuses_overlapping_opening_hours_with_the_reason(client, city):
+    from django.urls import reverse
+
+    from civicdesk.organizations.models import WorkingCalendar
+
+    admin_user = city.users["contentadmin"]
+    admin_user.is_staff = True
+    admin_user.save()
+    client.force_login(admin_user)
+    form = {
+        "organization": city.org.pk, "name": "Päällekkäinen", "holiday_country": "FI", "observe_eves": "on",
+        "opening_hours-TOTAL_FORMS": "3", "opening_hours-INITIAL_FORMS": "0",
+        "opening_hours-0-weekday": "0", "opening_hours-0-opens": "08:00", "opening_hours-0-closes": "12:00",
+        "opening_hours-1-weekday": "0", "opening_hours-1-opens": "11:00", "opening_hours-1-closes": "16:00",
+        "opening_hours-2-weekday": "1", "opening_hours-2-opens": "08:00", "opening_hours-2-closes": "16:00",
+        "exceptions-TOTAL_FORMS": "0", "exceptions-INITIAL_FORMS": "0",
+    }
+    refused = client.post(reverse("admin:organizations_workingcalendar_add"), form)
+    assert refused.status_code == 200
+    page = refused.content.decode()
+    assert "08:00–12:00" in page  # the message names both spans (in the admin's language)
+    assert "11:00–16:00" in page
+    assert not WorkingCalendar.objects.filter(name="Päällekkäinen").exists()
+    form["opening_hours-1-opens"] = "12:00"  # following each other is fine
+    assert client.post(reverse("admin:organizations_workingcalendar_add"), form).status_code == 302
+    assert WorkingCalendar.objects.get(name="Päällekkäinen").opening_hours.count() == 3
