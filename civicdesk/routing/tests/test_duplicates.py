@@ -7,6 +7,7 @@ from unittest import mock
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from civicdesk.cases.models import Case
 from civicdesk.privacy.models import AuditEntry
@@ -107,7 +108,8 @@ def test_staff_merge_or_dismiss_from_the_case_page_and_others_cannot(client, cit
     assert set(suggestions) == {earlier.pk, other.pk}
 
     client.force_login(city.fresh("expert"))
-    page = client.get(reverse("cases:detail", args=[new.reference])).content.decode()
+    with translation.override("en"):
+        page = client.get(reverse("cases:detail", args=[new.reference])).content.decode()
     assert "Possible duplicates" in page
     assert f"Merge this case into {earlier.reference}" in page
 

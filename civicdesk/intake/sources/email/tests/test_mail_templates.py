@@ -7,6 +7,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.test import TestCase
 from django.urls import reverse
+from django.utils import translation
 
 from civicdesk.cases import services as case_services
 from civicdesk.intake.models import InboundEmail, Mailbox, MailTemplate, OutboundKind
@@ -31,6 +32,7 @@ def _receive(raw: bytes) -> InboundEmail:
     return rows[0]
 
 
+@translation.override("en")
 def test_unknown_placeholders_stray_braces_and_a_missing_link_are_refused_with_the_reason():
     errors = mail_template_validate(kind=OutboundKind.ACKNOWLEDGEMENT, subject="Asia {{ referense }}",
                                     body_text="Kiitos {{ customer_name }. Ei linkkiä.", body_html="")

@@ -354,6 +354,7 @@ def test_the_receiving_servers_verdict_on_the_sender_can_route_the_case(city: Ci
 
 def test_staff_see_the_sender_check_and_accept_a_held_message_on_the_case_page(client, city, mailbox):
     from django.urls import reverse
+    from django.utils import translation
 
     case = _case(_receive(make_mail(headers={
         "Authentication-Results": "mx.testcity.example; spf=pass smtp.mailfrom=example.fi; dkim=pass; dmarc=pass"})))
@@ -364,7 +365,8 @@ def test_staff_see_the_sender_check_and_accept_a_held_message_on_the_case_page(c
     accept_url = reverse("intake:held_email_accept", args=[held.pk])
 
     client.force_login(city.fresh("expert"))
-    page = client.get(reverse("cases:detail", args=[case.reference])).content.decode()
+    with translation.override("en"):
+        page = client.get(reverse("cases:detail", args=[case.reference])).content.decode()
     assert "Sender check: verified (SPF pass · DKIM pass · DMARC pass)" in page
     assert "Sender check: not verified (SPF softfail · DMARC fail)" in page
     assert accept_url in page
