@@ -159,3 +159,21 @@ def test_finnish_base_forms_split_compounds():
 ])
 def test_language_is_detected_among_our_four(text, language):
     assert language_detect(text) == language
+
+
+def test_scores_for_a_few_rows_equal_scikit_learns_decision_function():
+    import numpy as np
+    from scipy import sparse
+    from sklearn.linear_model import SGDClassifier
+
+    from civicdesk.routing.classifier import _scores
+
+    rng = np.random.default_rng(0)
+    matrix = sparse.random(40, 300, density=0.05, format="csr", random_state=1)
+    for classes in (2, 5):
+        model = SGDClassifier(loss="log_loss", random_state=0).fit(matrix, rng.integers(0, classes, 40))
+        expected = model.decision_function(matrix[:3])
+        got = _scores(model, matrix[:3])
+        if classes == 2:
+            expected = np.column_stack([-expected / 2, expected / 2])
+        assert np.allclose(got, expected)
