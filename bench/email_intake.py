@@ -100,6 +100,8 @@ def main() -> None:
 
     setup_test_environment()
     connection.creation.create_test_db(verbosity=0)
+    # As in production (the test settings read mailboxes anew for every message).
+    override_settings(EMAIL_MAILBOX_CACHE_SECONDS=60).enable()
 
     from aiosmtpd.controller import Controller
     from celery import Task

@@ -131,7 +131,9 @@ class ParsedEmail:
     date: str = ""
     text: str = ""
     trimmed_text: str = ""
-    html: str = ""
+    # The HTML alternative as it came; `html` is it sanitised, made only when something reads it
+    # (sanitising a long quoted history is a good share of the time of reading a message).
+    raw_html: str = field(default="", repr=False)
     attachments: list[MailAttachment] = field(default_factory=list)
     auto_kind: str = AutoKind.NONE
     delivery_failures: list[DeliveryFailure] = field(default_factory=list)
@@ -141,6 +143,11 @@ class ParsedEmail:
     has_calendar: bool = False
     defects: int = 0
     size: int = 0
+
+    @functools.cached_property
+    def html(self) -> str:
+        """The HTML alternative sanitised with nh3 (`html_sanitise`): safe to show."""
+        return html_sanitise(self.raw_html) if self.raw_html else ""
 
     @property
     def thread_ids(self) -> list[str]:
@@ -599,7 +606,7 @@ def email_parse(raw: bytes, *, trusted_authserv_ids: frozenset[str] = frozenset(
         logger.warning("email: body of %s unreadable", parsed.message_id, exc_info=True)
         text, html = "", ""
     parsed.text = _normalise_text(text) if text.strip() else (html_to_text(html) if html else "")
-    parsed.html = html_sanitise(html) if html else ""
+    parsed.raw_html = html
     parsed.trimmed_text = text_trim(parsed.text) if parsed.text else ""
     body_ids: set[int] = set()
     if isinstance(message, EmailMessage):

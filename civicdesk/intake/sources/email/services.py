@@ -18,6 +18,7 @@ import hashlib
 import logging
 import re
 import secrets
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -288,6 +289,27 @@ def _sender_label(parsed: ParsedEmail) -> str:
     return (parsed.sender_name or parsed.sender_address)[:200]
 
 
+_mailboxes: dict[int, tuple[float, Mailbox]] = {}
+
+
+def _mailbox_cached(mailbox_id: int) -> Mailbox | None:
+    """The mailbox with its organisation, case type and group, kept per worker process for
+    EMAIL_MAILBOX_CACHE_SECONDS (a changed mapping applies within that time). Shared: only read it."""
+    seconds = settings.EMAIL_MAILBOX_CACHE_SECONDS
+    cached = _mailboxes.get(mailbox_id)
+    if cached is not None and time.monotonic() - cached[0] <= seconds:
+        return cached[1]
+    mailbox = (Mailbox.objects.select_related("organization", "case_type", "service_group")
+               .filter(pk=mailbox_id).first())
+    if mailbox is None:
+        return None
+    if seconds:
+        if len(_mailboxes) > 500:
+            _mailboxes.clear()
+        _mailboxes[mailbox_id] = (time.monotonic(), mailbox)
+    return mailbox
+
+
 def inbound_email_process(*, inbound_id: int) -> InboundEmail | None:
     """Handle one stored message; does nothing to a message already handled (idempotent).
 
@@ -297,10 +319,14 @@ def inbound_email_process(*, inbound_id: int) -> InboundEmail | None:
     case from an unknown sender, or a new case through `case_intake` (acknowledged if the mailbox
     says so). Anything that goes wrong leaves the row `failed` with the reason, never lost.
     """
-    # The organisation is read only when a new case needs it (`row.organization`).
-    row = InboundEmail.objects.select_related("mailbox").filter(pk=inbound_id).order_by().first()
+    row = InboundEmail.objects.filter(pk=inbound_id).order_by().first()
     if row is None or row.state != InboundState.RECEIVED:
         return row
+    if row.mailbox_id is not None:
+        mailbox = _mailbox_cached(row.mailbox_id)
+        if mailbox is not None:
+            row.mailbox = mailbox
+            row.organization = mailbox.organization
     if row.raw_size > settings.EMAIL_MAX_BYTES:
         return _finish_refused_size(row)
     parsed = email_parse(bytes(row.raw), trusted_authserv_ids=frozenset(settings.EMAIL_TRUSTED_AUTHSERV_IDS))
