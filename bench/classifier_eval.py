@@ -61,6 +61,10 @@ def end_to_end(data: Path) -> dict[str, object]:
 
     setup_test_environment()
     connection.creation.create_test_db(verbosity=0)
+    from django.test.utils import override_settings
+
+    # As in production (the test settings read the active versions anew for every text).
+    override_settings(CLASSIFIER_ACTIVE_CACHE_SECONDS=30).enable()
     import datetime as dt
 
     import numpy as np

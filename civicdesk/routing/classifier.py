@@ -15,6 +15,7 @@ import io
 import itertools
 import re
 import warnings
+import weakref
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -22,6 +23,7 @@ from typing import Any
 import joblib
 import numpy as np
 from scipy import sparse
+from scipy.special import expit
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression, SGDClassifier
@@ -154,6 +156,26 @@ def _estimator(options: FeatureOptions, *, multi_label: bool) -> Any:
 LINEAR_SCORES_MAX_ROWS = 64
 
 
+_stacked_weights: weakref.WeakKeyDictionary[Any, tuple[int, np.ndarray, np.ndarray]] = weakref.WeakKeyDictionary()
+
+
+def _one_vs_rest_weights(estimator: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """The weights and intercepts of a one-vs-rest model's logistic estimators as one matrix, made once
+    per fitted model; None when an estimator is not linear (a label that was always or never there)."""
+    estimators = getattr(estimator, "estimators_", None)
+    if not estimators:
+        return None
+    cached = _stacked_weights.get(estimator)
+    if cached is not None and cached[0] == id(estimators):
+        return cached[1], cached[2]
+    if not all(getattr(e, "coef_", None) is not None and getattr(e, "loss", "") == "log_loss" for e in estimators):
+        return None
+    weights = np.vstack([np.asarray(e.coef_)[0] for e in estimators])
+    intercepts = np.array([float(np.asarray(e.intercept_)[0]) for e in estimators])
+    _stacked_weights[estimator] = (id(estimators), weights, intercepts)
+    return weights, intercepts
+
+
 def _softmax(scores: np.ndarray) -> np.ndarray:
     scores = scores - scores.max(axis=1, keepdims=True)
     exp = np.exp(scores)
@@ -250,6 +272,10 @@ class TrainedClassifier:
         estimator = self.pipeline.named_steps["model"]
         if self.temperature is not None:
             return _softmax(_scores(estimator, matrix) / self.temperature)
+        if self.multi_label and sparse.issparse(matrix) and matrix.shape[0] <= LINEAR_SCORES_MAX_ROWS:
+            stacked = _one_vs_rest_weights(estimator)
+            if stacked is not None:  # each label's own logistic model, all in one product
+                return np.asarray(expit(_linear_scores(stacked[0], stacked[1], matrix)))
         return np.asarray(estimator.predict_proba(matrix), dtype=np.float64)
 
     def predict(self, texts: Sequence[str], *, top: int = 5) -> list[Prediction]:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.db.models import Prefetch
 
 from civicdesk.cases.models import Case, CaseCategory, EntryKind, Resolution, Status, TimelineEntry
@@ -100,13 +102,32 @@ _cache_lock = threading.Lock()
 _loaded: dict[tuple[int, str], tuple[str, TrainedClassifier]] = {}
 
 
+_active: dict[int, tuple[float, list[ClassifierModel]]] = {}
+
+
+def _active_rows(organization_id: int) -> list[ClassifierModel]:
+    """The active versions' rows, read again after CLASSIFIER_ACTIVE_CACHE_SECONDS (a new version is
+    picked up within that time); only what picking the model needs (the metrics are long JSON)."""
+    seconds = settings.CLASSIFIER_ACTIVE_CACHE_SECONDS
+    cached = _active.get(organization_id)
+    if seconds and cached is not None and time.monotonic() - cached[0] <= seconds:
+        return cached[1]
+    rows = list(ClassifierModel.objects.filter(organization_id=organization_id, is_active=True)
+                .only("id", "organization_id", "target", "version", "sha256"))
+    if seconds:
+        if len(_active) > 500:
+            _active.clear()
+        _active[organization_id] = (time.monotonic(), rows)
+    return rows
+
+
 def active_classifiers(*, organization: Organization | int) -> dict[str, tuple[ClassifierModel, TrainedClassifier]]:
     """The organisation's active model per target, loaded once per process and version (1 query when cached).
 
     A model whose bytes fail their checksum is skipped (and logged): routing goes on without it.
     """
     organization_id = organization if isinstance(organization, int) else organization.pk
-    rows = list(ClassifierModel.objects.filter(organization_id=organization_id, is_active=True).defer("artifact"))
+    rows = _active_rows(organization_id)
     out: dict[str, tuple[ClassifierModel, TrainedClassifier]] = {}
     for row in rows:
         key = (row.pk, row.target)

@@ -308,6 +308,9 @@ EMAIL_SENDER_RATE_LIMIT_PER_HOUR = env.int("EMAIL_SENDER_RATE_LIMIT_PER_HOUR", d
 # authserv-ids of our own MTA; only its Authentication-Results count (empty: the topmost header).
 EMAIL_TRUSTED_AUTHSERV_IDS = env.list("EMAIL_TRUSTED_AUTHSERV_IDS", default=[])
 EMAIL_IMAP_POLL_SECONDS = env.int("EMAIL_IMAP_POLL_SECONDS", default=60)
+# How long a worker keeps the list of an organisation's active classifier versions (a newly trained
+# version is used within this time).
+CLASSIFIER_ACTIVE_CACHE_SECONDS = env.int("CLASSIFIER_ACTIVE_CACHE_SECONDS", default=30)
 # How long a worker keeps a mailbox's mapping (group, case type) before reading it again.
 EMAIL_MAILBOX_CACHE_SECONDS = env.int("EMAIL_MAILBOX_CACHE_SECONDS", default=60)
 EMAIL_IMAP_TIMEOUT_SECONDS = env.int("EMAIL_IMAP_TIMEOUT_SECONDS", default=30)

@@ -24,3 +24,4 @@ MAP_TILE_URL = ""
 PORTAL_FORM_CACHE_SECONDS = 0
 # Tests change mailboxes between requests; each reads them anew.
 EMAIL_MAILBOX_CACHE_SECONDS = 0
+CLASSIFIER_ACTIVE_CACHE_SECONDS = 0

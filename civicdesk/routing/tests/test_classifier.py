@@ -177,3 +177,21 @@ def test_scores_for_a_few_rows_equal_scikit_learns_decision_function():
         if classes == 2:
             expected = np.column_stack([-expected / 2, expected / 2])
         assert np.allclose(got, expected)
+
+
+def test_multi_label_probabilities_equal_scikit_learns_for_a_few_rows():
+    import numpy as np
+    from scipy import sparse
+    from sklearn.linear_model import SGDClassifier
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.pipeline import Pipeline
+
+    from civicdesk.routing.classifier import TrainedClassifier
+
+    rng = np.random.default_rng(0)
+    matrix = sparse.random(60, 200, density=0.05, format="csr", random_state=2)
+    labels = rng.integers(0, 2, size=(60, 4))
+    model = OneVsRestClassifier(SGDClassifier(loss="log_loss", random_state=0)).fit(matrix, labels)
+    trained = TrainedClassifier(target="category", multi_label=True, pipeline=Pipeline([("model", model)]),
+                                classes=["a", "b", "c", "d"])
+    assert np.allclose(trained.probabilities_of(matrix[:5]), model.predict_proba(matrix[:5]))
