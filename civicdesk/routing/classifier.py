@@ -144,9 +144,9 @@ def _estimator(options: FeatureOptions, *, multi_label: bool) -> Any:
         base = LogisticRegression(max_iter=1000)
     else:
         # Logistic loss by stochastic gradient descent: as accurate as lbfgs on these features, and its
-        # time grows linearly with the cases (50,000 in about a minute, docs/benchmarks.md).
+        # time grows linearly with the cases (50,000 cases: docs/benchmarks.md).
         # n_jobs: the one-against-the-rest problems of a multi-class model run on every core.
-        base = SGDClassifier(loss="log_loss", alpha=1e-4, max_iter=25, tol=1e-4, n_iter_no_change=3,
+        base = SGDClassifier(loss="log_loss", alpha=1e-4, max_iter=10, tol=1e-4, n_iter_no_change=3,
                              random_state=0, n_jobs=-1)
     return OneVsRestClassifier(base) if multi_label else base
 
@@ -378,7 +378,9 @@ def classifier_fit(examples: Sequence[Example], *, target: str, multi_label: boo
     temperature = None
     labels_y = np.array(y, dtype=object)
     if len(newer) >= 10 and len({y[i] for i in older}) >= 2:
-        model.fit(matrix[older], labels_y[older], sample_weight=weights[older])
+        with warnings.catch_warnings():  # ten passes at most, converged or not (CV: no better with more)
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(matrix[older], labels_y[older], sample_weight=weights[older])
         probe_classes = [str(c) for c in model.classes_]
         known = [i for i in newer if y[i] in probe_classes]
         if len(known) >= 10:
