@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.embedded import embedded_env
+
 ROOT = Path(__file__).resolve().parent.parent
 TASK = "civicdesk.privacy.tasks.audit_verify_chain_task"
 # The worker exactly as scripts/run.sh starts it.
@@ -41,25 +43,6 @@ def test_every_setting_variable_is_in_env_example():
     documented = set(DOCUMENTED.findall((ROOT / ".env.example").read_text(encoding="utf-8")))
 
     assert sorted((read_by_settings | RUN_SCRIPT_VARIABLES) - documented) == []
-
-
-def _embedded_env(tmp_path: Path) -> dict[str, str]:
-    broker = tmp_path / "broker"
-    (broker / "messages").mkdir(parents=True)
-    (broker / "control").mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CELERY_")}
-    # Explicit values rather than deletions: a developer's .env must not switch the broker.
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.local",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'civicdesk.sqlite3'}",
-        REDIS_URL="",
-        CELERY_BROKER_URL="filesystem://",
-        CELERY_BROKER_DIR=str(broker),
-        CELERY_TASK_ALWAYS_EAGER="false",
-        MEDIA_ROOT=str(tmp_path / "media"),
-        PYTHONUNBUFFERED="1",
-    )
-    return env
 
 
 def _wait_for(log: Path, pattern: str, worker: subprocess.Popen[bytes], timeout: float) -> bool:
@@ -86,7 +69,7 @@ def _stop(worker: subprocess.Popen[bytes]) -> None:
 
 @pytest.mark.slow
 def test_filesystem_broker_worker_runs_a_queued_task(tmp_path):
-    env = _embedded_env(tmp_path)
+    env = embedded_env(tmp_path)
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
         cwd=ROOT,

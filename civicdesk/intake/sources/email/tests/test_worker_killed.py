@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from civicdesk.intake.sources.email.tests.conftest import DOVECOT, PASSWORD, Dovecot, make_mail
+from tests.embedded import embedded_env
 
 ROOT = Path(__file__).resolve().parents[5]
 MESSAGES = 40
@@ -50,24 +51,9 @@ pytestmark = [
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
-    broker = tmp_path / "broker"
-    (broker / "messages").mkdir(parents=True)
-    (broker / "control").mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CELERY_")}
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.local",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'civicdesk.sqlite3'}",
-        REDIS_URL="",
-        CELERY_BROKER_URL="filesystem://",
-        CELERY_BROKER_DIR=str(broker),
-        CELERY_TASK_ALWAYS_EAGER="false",
-        EMAIL_IMAP_POLL_SECONDS="1",
-        EMAIL_URL="consolemail://",
-        MAILBOX_PALAUTE_PASSWORD=PASSWORD,
-        MEDIA_ROOT=str(tmp_path / "media"),
-        PYTHONPATH=str(ROOT),
-        PYTHONUNBUFFERED="1",
-    )
+    env = embedded_env(tmp_path)
+    env.update(EMAIL_IMAP_POLL_SECONDS="1", EMAIL_URL="consolemail://", MAILBOX_PALAUTE_PASSWORD=PASSWORD,
+               PYTHONPATH=str(ROOT))
     return env
 
 
