@@ -243,9 +243,6 @@ class Case(models.Model):
 
     objects = CaseQuerySet.as_manager()
 
-    # Set by the list selectors: the case's categories, primary first (not a database field).
-    category_list: list[Category]
-
     class Meta:
         verbose_name = _("case")
         verbose_name_plural = _("cases")
