@@ -46,6 +46,7 @@ from civicdesk.cases.permissions import (
 from civicdesk.cases.querysets import SEARCH_CONFIGS
 from civicdesk.core.errors import InvalidInputError, NotFoundError
 from civicdesk.core.phone_numbers import phone_normalize
+from civicdesk.organizations.geometry import degrees_around
 from civicdesk.organizations.models import ServiceGroup
 
 REFERENCE_RE = re.compile(r"^\s*(\d{4})-(\d{1,6})\s*$")
@@ -535,8 +536,7 @@ def cases_nearby(
     for the case's categories unless `category_ids` gives them)."""
     if case.lat is None or case.lon is None:
         return []
-    dlat = radius_m / 111_320
-    dlon = radius_m / (111_320 * max(math.cos(math.radians(case.lat)), 0.01))
+    dlat, dlon = degrees_around(case.lat, radius_m)
     if category_ids is None:
         category_ids = list(case.case_categories.values_list("category_id", flat=True))
     since = case.created_at - dt.timedelta(days=days)

@@ -167,10 +167,11 @@ def _locked(case: Case) -> Case:
         raise NotFoundError() from exc
 
 
-def _locked_row(case_id: int) -> Case:
-    """The case's own row under a row lock, without `_locked`'s related rows."""
+def _locked_row(case_id: int, *, only: Sequence[str] = ()) -> Case:
+    """The case's own row under a row lock, without `_locked`'s related rows (only the `only` columns if given)."""
+    cases = Case.objects.select_for_update(of=("self",))
     try:
-        return Case.objects.select_for_update(of=("self",)).get(pk=case_id)
+        return (cases.only(*only) if only else cases).get(pk=case_id)
     except Case.DoesNotExist as exc:
         raise NotFoundError() from exc
 
@@ -179,13 +180,6 @@ def _locked_row(case_id: int) -> Case:
 # the whole case with its organisation, type, group and handler (the channels' hot path).
 _FILES_LOCK_FIELDS = ("organization_id", "reference", "merged_into_id", "customer_email", "customer_phone",
                       "last_activity_at", "updated_at")
-
-
-def _locked_for_files(case_id: int) -> Case:
-    try:
-        return Case.objects.select_for_update(of=("self",)).only(*_FILES_LOCK_FIELDS).get(pk=case_id)
-    except Case.DoesNotExist as exc:
-        raise NotFoundError() from exc
 
 
 def _require(allowed: bool) -> None:
@@ -1381,9 +1375,9 @@ def case_add_customer_files(
     """
     if not files:
         return []
-    locked = _locked_for_files(case.pk)
+    locked = _locked_row(case.pk, only=_FILES_LOCK_FIELDS)
     if locked.merged_into_id is not None:
-        locked = _locked_for_files(locked.merged_into_id)
+        locked = _locked_row(locked.merged_into_id, only=_FILES_LOCK_FIELDS)
     if entry is not None and entry.case_id != locked.pk:
         raise InvalidInputError(_("The message belongs to another case."), field="entry")
     if Attachment.objects.filter(case=locked).count() + len(files) > ATTACHMENTS_PER_CASE:

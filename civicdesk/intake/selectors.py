@@ -4,7 +4,6 @@ already made nearby (R1.1–R1.3). Nothing here returns personal data or unpubli
 from __future__ import annotations
 
 import datetime as dt
-import math
 import threading
 import time
 import unicodedata
@@ -28,7 +27,7 @@ from civicdesk.intake.models import (
     TopicQuestion,
     address_key,
 )
-from civicdesk.organizations.geometry import validate_coordinates
+from civicdesk.organizations.geometry import degrees_around, validate_coordinates
 from civicdesk.organizations.models import Area, Organization
 
 # The form's map shows contacts within this distance of the marked point (R1.2).
@@ -252,8 +251,7 @@ def contacts_nearby(
     if topic.category_id is None:
         return []
     lat, lon = validate_coordinates(lat=lat, lon=lon)
-    dlat = radius_m / 111_320
-    dlon = radius_m / (111_320 * max(math.cos(math.radians(lat)), 0.01))
+    dlat, dlon = degrees_around(lat, radius_m)
     since = (now or timezone.now()) - dt.timedelta(days=NEARBY_DAYS)
     rows: Iterable[tuple[str, float | None, float | None, str, dt.datetime, bool, str]]
     if connection.vendor == "postgresql":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -12,6 +13,17 @@ from shapely.validation import explain_validity
 from civicdesk.core.errors import InvalidInputError
 
 MAX_VERTICES = 50_000
+
+
+METRES_PER_DEGREE_LATITUDE = 111_320
+
+
+def degrees_around(lat: float, radius_m: float) -> tuple[float, float]:
+    """Half the side of a box of ±`radius_m` around a point at `lat`, in degrees of latitude and longitude:
+    the prefilter of "near this point" queries (exact within a city; the longitude side grows
+    towards the poles)."""
+    dlat = radius_m / METRES_PER_DEGREE_LATITUDE
+    return dlat, radius_m / (METRES_PER_DEGREE_LATITUDE * max(math.cos(math.radians(lat)), 0.01))
 
 
 def parse_area_geometry(geojson: Any) -> BaseGeometry:

@@ -28,6 +28,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 
 from civicdesk.cases.models import Case, CaseCategory, CaseLink, Category
+from civicdesk.organizations.geometry import degrees_around
 from civicdesk.routing.models import DuplicateState, DuplicateSuggestion
 
 WINDOW_DAYS = 30  # how far back a case counts as "the same matter reported again"
@@ -87,8 +88,7 @@ def _pool(case: Case, category_ids: set[int], since: dt.datetime) -> list[dict[s
             case_id=OuterRef("pk"), category_id__in=category_ids))).order_by("-created_at").values_list(
             "pk", flat=True)[:POOL_PER_QUERY]
     if case.lat is not None and case.lon is not None:
-        dlat = RADIUS_M / 111_320
-        dlon = RADIUS_M / (111_320 * max(math.cos(math.radians(case.lat)), 0.01))
+        dlat, dlon = degrees_around(case.lat, RADIUS_M)
         ids += recent.filter(lat__range=(case.lat - dlat, case.lat + dlat),
                              lon__range=(case.lon - dlon, case.lon + dlon)).order_by("-created_at").values_list(
             "pk", flat=True)[:POOL_PER_QUERY]

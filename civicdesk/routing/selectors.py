@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,6 +13,7 @@ from django.db.models import Prefetch
 
 from civicdesk.cases.models import Case, CaseCategory, EntryKind, Resolution, Status, TimelineEntry
 from civicdesk.cases.permissions import cases_visible_to
+from civicdesk.core.process_cache import ProcessCache
 from civicdesk.organizations.calendars import CalendarSnapshot
 from civicdesk.organizations.models import Organization, ServiceGroup
 from civicdesk.routing.classifier import Example, ModelIntegrityError, TrainedClassifier, classifier_load
@@ -102,23 +102,15 @@ _cache_lock = threading.Lock()
 _loaded: dict[tuple[int, str], tuple[str, TrainedClassifier]] = {}
 
 
-_active: dict[int, tuple[float, list[ClassifierModel]]] = {}
+_active: ProcessCache[list[ClassifierModel]] = ProcessCache()
 
 
 def _active_rows(organization_id: int) -> list[ClassifierModel]:
     """The active versions' rows, read again after CLASSIFIER_ACTIVE_CACHE_SECONDS (a new version is
     picked up within that time); only what picking the model needs (the metrics are long JSON)."""
-    seconds = settings.CLASSIFIER_ACTIVE_CACHE_SECONDS
-    cached = _active.get(organization_id)
-    if seconds and cached is not None and time.monotonic() - cached[0] <= seconds:
-        return cached[1]
-    rows = list(ClassifierModel.objects.filter(organization_id=organization_id, is_active=True)
-                .only("id", "organization_id", "target", "version", "sha256"))
-    if seconds:
-        if len(_active) > 500:
-            _active.clear()
-        _active[organization_id] = (time.monotonic(), rows)
-    return rows
+    return _active.get(organization_id, seconds=settings.CLASSIFIER_ACTIVE_CACHE_SECONDS, load=lambda: list(
+        ClassifierModel.objects.filter(organization_id=organization_id, is_active=True)
+        .only("id", "organization_id", "target", "version", "sha256")))
 
 
 def active_classifiers(*, organization: Organization | int) -> dict[str, tuple[ClassifierModel, TrainedClassifier]]:

@@ -18,7 +18,6 @@ import hashlib
 import logging
 import re
 import secrets
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +35,7 @@ from civicdesk.cases import services as case_services
 from civicdesk.cases.attachments import ValidatedFile, attachment_validate
 from civicdesk.cases.models import Case, Channel, EntryKind, TimelineEntry
 from civicdesk.core.errors import ApplicationError, InvalidInputError
+from civicdesk.core.process_cache import ProcessCache
 from civicdesk.intake import services as intake_services
 from civicdesk.intake.models import InboundEmail, InboundState, Mailbox, OutboundEmail
 from civicdesk.intake.sources.email.parsing import (
@@ -95,16 +95,24 @@ class Recipient:
     case_id: int | None
 
 
-def recipient_resolve(address: str) -> Recipient | None:
-    """The active mailbox (and case, for a reply address) an envelope or header address names, else None."""
-    address = address.strip().strip("<>").lower()
-    local, at, domain = address.rpartition("@")
+def _address_parts(address: str) -> tuple[str, str, str] | None:
+    """`palaute+c-…@city` → ("palaute", "c-…", "city"); the token is empty for a plain address."""
+    local, at, domain = address.strip().strip("<>").lower().rpartition("@")
     if not at:
         return None
     token = ""
     separator = settings.EMAIL_REPLY_SEPARATOR
     if separator and separator in local:
         local, _sep, token = local.partition(separator)
+    return local, token, domain
+
+
+def recipient_resolve(address: str) -> Recipient | None:
+    """The active mailbox (and case, for a reply address) an envelope or header address names, else None."""
+    parts = _address_parts(address)
+    if parts is None:
+        return None
+    local, token, domain = parts
     mailbox = Mailbox.objects.filter(address=f"{local}@{domain}", is_active=True).select_related(
         "organization").first()
     if mailbox is None or not mailbox.organization.is_active:
@@ -250,11 +258,8 @@ def _case_of_subject(organization_id: int, parsed: ParsedEmail) -> Case | None:
 
 def _case_id_of_address(address: str) -> int | None:
     """The case a reply address names, from its signed token alone (no query): `palaute+c-…@city`."""
-    local, at, _domain = address.strip().strip("<>").lower().rpartition("@")
-    separator = settings.EMAIL_REPLY_SEPARATOR
-    if not at or not separator or separator not in local:
-        return None
-    return case_id_from_token(local.partition(separator)[2])
+    parts = _address_parts(address)
+    return case_id_from_token(parts[1]) if parts is not None and parts[1] else None
 
 
 def _find_case(row: InboundEmail, parsed: ParsedEmail) -> tuple[Case | None, str]:
@@ -289,25 +294,14 @@ def _sender_label(parsed: ParsedEmail) -> str:
     return (parsed.sender_name or parsed.sender_address)[:200]
 
 
-_mailboxes: dict[int, tuple[float, Mailbox]] = {}
+_mailboxes: ProcessCache[Mailbox | None] = ProcessCache()
 
 
 def _mailbox_cached(mailbox_id: int) -> Mailbox | None:
     """The mailbox with its organisation, case type and group, kept per worker process for
     EMAIL_MAILBOX_CACHE_SECONDS (a changed mapping applies within that time). Shared: only read it."""
-    seconds = settings.EMAIL_MAILBOX_CACHE_SECONDS
-    cached = _mailboxes.get(mailbox_id)
-    if cached is not None and time.monotonic() - cached[0] <= seconds:
-        return cached[1]
-    mailbox = (Mailbox.objects.select_related("organization", "case_type", "service_group")
-               .filter(pk=mailbox_id).first())
-    if mailbox is None:
-        return None
-    if seconds:
-        if len(_mailboxes) > 500:
-            _mailboxes.clear()
-        _mailboxes[mailbox_id] = (time.monotonic(), mailbox)
-    return mailbox
+    return _mailboxes.get(mailbox_id, seconds=settings.EMAIL_MAILBOX_CACHE_SECONDS, load=lambda: (
+        Mailbox.objects.select_related("organization", "case_type", "service_group").filter(pk=mailbox_id).first()))
 
 
 def inbound_email_process(*, inbound_id: int) -> InboundEmail | None:
