@@ -1,6 +1,23 @@
+import time
+
 import pytest
 
 from tests.factories import City, build_city
+
+
+@pytest.fixture(autouse=True)
+def _rate_limit_windows_do_not_roll(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pin django-ratelimit's fixed windows for the length of each test.
+
+    Its counters live in a window that ends at a fixed time; a test counting requests that
+    straddles the end would see the count restart and fail now and then on a slow machine.
+    """
+    from django_ratelimit import core
+
+    started = int(time.time())
+    original = core._get_window
+    monkeypatch.setattr(core, "_get_window", lambda value, period: original(value, period) if period == 1
+                        else started - (started % period) + period)
 
 
 @pytest.fixture
