@@ -3,7 +3,8 @@
 With Redis (production) the channel layer is channels_redis' pub/sub layer, and an event is one
 synchronous PUBLISH per group, sent in one pipeline from the committing thread: no event loop, no
 thread hand-off (`async_to_sync`) per event (ADR 0016). Other layers (the in-memory layer of the
-embedded default and the tests) get `group_send` through `async_to_sync`, as before.
+embedded default and the tests) get `group_send` through one `async_to_sync` per event; the
+in-memory layer is skipped when none of the groups has a member in this process.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import logging
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from channels_redis.pubsub import RedisPubSubChannelLayer
 from channels_redis.utils import _consistent_hash, decode_hosts
 from django.db import transaction
@@ -67,9 +68,19 @@ def publish_now(*, groups: list[str], event: str, payload: dict[str, Any]) -> No
         except Exception:  # the write already committed; a missed push only delays a refresh
             logger.exception("realtime publish to %s failed", groups)
             return
+    if isinstance(layer, InMemoryChannelLayer) and not any(layer.groups.get(group) for group in groups):
+        # Nobody listens in this process (a worker has no websockets): the send would do nothing, but
+        # the hand-off to an event loop would still cost more than the rest of a small write.
+        return
+    async_to_sync(_group_send_each)(layer, groups, message)
+
+
+async def _group_send_each(layer: Any, groups: list[str], message: dict[str, Any]) -> None:
+    # One hand-off to the event loop per event, not one per group: each `async_to_sync` call costs a
+    # thread switch, more than the in-memory layer's send itself.
     for group in groups:
         try:
-            async_to_sync(layer.group_send)(group, message)
+            await layer.group_send(group, message)
         except Exception:
             logger.exception("realtime publish to %s failed", group)
 

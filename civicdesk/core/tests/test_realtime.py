@@ -91,3 +91,31 @@ def test_the_cache_reuses_one_client_per_pool() -> None:
     assert cache.incr("k") == 2
     assert cache.add("k", 5) is False
     cache.delete("k")
+
+
+def test_the_in_memory_layer_is_skipped_when_nobody_in_this_process_listens(monkeypatch: pytest.MonkeyPatch) -> None:
+    from channels.layers import InMemoryChannelLayer
+
+    layer = InMemoryChannelLayer()
+    monkeypatch.setattr(realtime, "get_channel_layer", lambda: layer)
+    monkeypatch.setattr(realtime, "async_to_sync", lambda *a: pytest.fail("no async hand-off expected"))
+
+    realtime.publish_now(groups=["org-1", "service-group-2"], event="case.created", payload={"case_id": 7})
+
+
+def test_the_in_memory_layer_gets_every_group_in_one_hand_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    from asgiref.sync import async_to_sync
+    from channels.layers import InMemoryChannelLayer
+
+    layer = InMemoryChannelLayer()
+    monkeypatch.setattr(realtime, "get_channel_layer", lambda: layer)
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)("service-group-2", channel)
+    hand_offs: list[Any] = []
+    monkeypatch.setattr(realtime, "async_to_sync", lambda f: hand_offs.append(f) or async_to_sync(f))
+
+    realtime.publish_now(groups=["org-1", "service-group-2"], event="case.created", payload={"case_id": 7})
+
+    assert len(hand_offs) == 1
+    assert async_to_sync(layer.receive)(channel) == {
+        "type": "live.event", "event": "case.created", "payload": {"case_id": 7}}
