@@ -34,3 +34,8 @@ class ProcessCache(Generic[V]):
                     self._entries.clear()
                 self._entries[key] = (time.monotonic(), value)
         return value
+
+    def clear(self) -> None:
+        """Forget every value (the tests, between cache periods)."""
+        with self._lock:
+            self._entries.clear()

@@ -113,8 +113,7 @@ def recipient_resolve(address: str) -> Recipient | None:
     if parts is None:
         return None
     local, token, domain = parts
-    mailbox = Mailbox.objects.filter(address=f"{local}@{domain}", is_active=True).select_related(
-        "organization").first()
+    mailbox = _mailbox_of_address(f"{local}@{domain}")
     if mailbox is None or not mailbox.organization.is_active:
         return None
     if not token:
@@ -124,9 +123,14 @@ def recipient_resolve(address: str) -> Recipient | None:
 
 
 def mailbox_for_case(case: Case) -> Mailbox | None:
-    """The mailbox a case's mail is sent from and replied to: its group's, else the organisation's first."""
-    mailboxes = list(Mailbox.objects.filter(organization_id=case.organization_id, is_active=True)
-                     .order_by("id"))
+    """The mailbox a case's mail is sent from and replied to: its group's, else the organisation's first.
+
+    The organisation's mailboxes are kept per process for EMAIL_MAILBOX_CACHE_SECONDS, as the
+    inbound mapping is (`_mailbox_cached`). Shared: only read the mailbox returned."""
+    mailboxes = _organization_mailboxes.get(
+        case.organization_id, seconds=settings.EMAIL_MAILBOX_CACHE_SECONDS,
+        load=lambda: tuple(Mailbox.objects.filter(organization_id=case.organization_id, is_active=True)
+                           .order_by("id")))
     for mailbox in mailboxes:
         if mailbox.service_group_id == case.owner_group_id:
             return mailbox
@@ -179,9 +183,8 @@ def _queue(task: Any, inbound_id: int) -> None:
 
 def _store(raw: bytes, *, digest: str, source: str, address: str, mailbox: Mailbox,
            size: int | None = None) -> InboundEmail:
-    existing = InboundEmail.objects.filter(organization_id=mailbox.organization_id, sha256=digest).first()
-    if existing is not None:
-        return existing
+    # No look-up first: the same bytes come again rarely (a retried SMTP transaction, a re-read IMAP
+    # folder), and the unique (organization, sha256) constraint finds them below at no cost to the rest.
     parsed_head = _head_only(raw)
     # The whole message (the receivers refuse anything over EMAIL_MAX_BYTES) until it is handled:
     # its files are read from it. Only the evidence copy kept afterwards is cut (`_evidence_only`).
@@ -295,6 +298,15 @@ def _sender_label(parsed: ParsedEmail) -> str:
 
 
 _mailboxes: ProcessCache[Mailbox | None] = ProcessCache()
+_mailboxes_by_address: ProcessCache[Mailbox | None] = ProcessCache()
+_organization_mailboxes: ProcessCache[tuple[Mailbox, ...]] = ProcessCache()
+
+
+def _mailbox_of_address(address: str) -> Mailbox | None:
+    """The active mailbox with this address, with its organisation; kept per process like `_mailbox_cached`
+    (a mailbox switched off stops taking mail within EMAIL_MAILBOX_CACHE_SECONDS). Shared: only read it."""
+    return _mailboxes_by_address.get(address, seconds=settings.EMAIL_MAILBOX_CACHE_SECONDS, load=lambda: (
+        Mailbox.objects.filter(address=address, is_active=True).select_related("organization").first()))
 
 
 def _mailbox_cached(mailbox_id: int) -> Mailbox | None:
