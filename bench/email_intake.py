@@ -100,8 +100,9 @@ def main() -> None:
 
     setup_test_environment()
     connection.creation.create_test_db(verbosity=0)
-    # As in production (the test settings read mailboxes anew for every message).
-    override_settings(EMAIL_MAILBOX_CACHE_SECONDS=60).enable()
+    # As in production (the test settings read mailboxes and the active classifier versions anew for
+    # every message): config/settings/base.py's defaults.
+    override_settings(EMAIL_MAILBOX_CACHE_SECONDS=60, CLASSIFIER_ACTIVE_CACHE_SECONDS=30).enable()
 
     from aiosmtpd.controller import Controller
     from celery import Task
