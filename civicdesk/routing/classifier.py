@@ -13,6 +13,8 @@ import functools
 import hashlib
 import io
 import itertools
+import multiprocessing
+import os
 import re
 import warnings
 import weakref
@@ -114,6 +116,49 @@ class FeatureOptions:
     baseline: bool = False
 
 
+# From this many texts on, `ChunkedTfidfVectorizer` counts the n-grams of halves of them in two processes.
+CHUNKED_COUNT_MIN_TEXTS = 20_000
+
+
+def _count_chunk(vectorizer: TfidfVectorizer, texts: list[str]) -> tuple[dict[str, int], Any]:
+    # scikit-learn's own counting (the vocabulary in order of first appearance), on one chunk.
+    return TfidfVectorizer._count_vocab(vectorizer, texts, False)
+
+
+class ChunkedTfidfVectorizer(TfidfVectorizer):
+    """`TfidfVectorizer` whose fit counts the n-grams of the first and the second half of the texts in
+    two processes, then joins them into exactly the vocabulary and matrix of one pass: counting
+    character n-grams is pure Python, and was a third of the time of training on 50,000 cases.
+
+    Only the fit differs; transforming a text is the parent's. Few texts, one core, or a daemonic
+    process (that may not start others) count in one pass, as the parent does.
+    """
+
+    def _count_vocab(self, raw_documents: Any, fixed_vocab: bool) -> tuple[dict[str, int], Any]:
+        texts = raw_documents if isinstance(raw_documents, list) else list(raw_documents)
+        if (fixed_vocab or len(texts) < CHUNKED_COUNT_MIN_TEXTS or (os.cpu_count() or 1) < 2
+                or multiprocessing.current_process().daemon):
+            return super()._count_vocab(texts, fixed_vocab)
+        half = len(texts) // 2
+        (vocabulary, first), (later_vocabulary, second) = joblib.Parallel(n_jobs=2)(
+            joblib.delayed(_count_chunk)(self, chunk) for chunk in (texts[:half], texts[half:]))
+        # The second half's new terms follow the first half's in order of first appearance, as in one pass.
+        remap = np.empty(len(later_vocabulary), dtype=np.int64)
+        for term, index in sorted(later_vocabulary.items(), key=lambda item: item[1]):
+            remap[index] = vocabulary.setdefault(term, len(vocabulary))
+        width = len(vocabulary)
+        second = sparse.csr_matrix((second.data, remap[second.indices], second.indptr),
+                                   shape=(second.shape[0], width), dtype=self.dtype)
+        second.sort_indices()
+        first = sparse.csr_matrix((first.data, first.indices, first.indptr), shape=(first.shape[0], width),
+                                  dtype=self.dtype)
+        matrix = sparse.vstack([first, second], format="csr", dtype=self.dtype)
+        index_dtype = np.int32 if matrix.nnz <= np.iinfo(np.int32).max else np.int64
+        matrix.indices = matrix.indices.astype(index_dtype, copy=False)
+        matrix.indptr = matrix.indptr.astype(index_dtype, copy=False)
+        return vocabulary, matrix
+
+
 def features_build(options: FeatureOptions) -> FeatureUnion | TfidfVectorizer:
     """Character n-grams inside words (inflection and compounds) and word uni- and bigrams.
 
@@ -122,7 +167,7 @@ def features_build(options: FeatureOptions) -> FeatureUnion | TfidfVectorizer:
     if options.baseline:
         return TfidfVectorizer()
     parts: list[tuple[str, Any]] = [
-        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True,
+        ("chars", ChunkedTfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True,
                                   max_features=150_000, preprocessor=text_normalise, dtype=np.float32)),
         ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), min_df=1, sublinear_tf=True,
                                   max_features=100_000, preprocessor=text_normalise, dtype=np.float32)),
