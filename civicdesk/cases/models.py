@@ -351,6 +351,7 @@ class EntryKind(models.TextChoices):
     MERGE = "merge", _("Merged")
     PUBLICATION = "publication", _("Publication changed")
     SERVICE_LEVEL = "service_level", _("Service level")
+    WORKFLOW = "workflow", _("Workflow step")
 
 
 class DeliveryState(models.TextChoices):

@@ -56,6 +56,7 @@ from civicdesk.cases.models import (
     TimelineEntry,
 )
 from civicdesk.cases.querysets import SEARCH_CONFIGS
+from civicdesk.cases.signals import case_closing, case_status_saved
 from civicdesk.core.errors import (
     ActionNotAllowedError,
     ApplicationError,
@@ -227,8 +228,14 @@ def _entry(
     return entry
 
 
+_STATE_FIELDS = frozenset({"status", "case_type"})
+
+
 def _save(case: Case, fields: Iterable[str]) -> None:
-    case.save(update_fields=sorted({*fields, "last_activity_at", "updated_at"}))
+    names = {*fields, "last_activity_at", "updated_at"}
+    case.save(update_fields=sorted(names))
+    if names & _STATE_FIELDS:
+        case_status_saved.send(sender=Case, case=case)
 
 
 def _audit(case: Case, action: str, actor: Any, changes: dict[str, Any] | None = None, actor_label: str = "") -> None:
@@ -1025,12 +1032,51 @@ def comment_request_answer(*, comment_request: CommentRequest, actor: Any, answe
 
 
 def _close(case: Case, *, actor: Any, resolution: str) -> None:
+    case_closing.send(sender=Case, case=case, resolution=resolution)
     case.status = Status.CLOSED
     case.resolution = resolution
     case.closed_at = _now()
     CommentRequest.objects.filter(case=case, status=CommentRequestStatus.PENDING).update(
         status=CommentRequestStatus.CANCELLED
     )
+
+
+@transaction.atomic
+def case_status_set(*, case: Case, actor: Any, status: str, body: str = "", data: dict[str, Any] | None = None,
+                    actor_label: str = "", answered: bool = False) -> Case:
+    """Move a case to `status` as a step of its workflow says (`routing.workflows`), with one timeline entry.
+
+    Closing records "answered" when the step's reply was the answer (`answered`), else "handled, no
+    answer wanted", which a customer who asked for an answer is not left with by staff. A reopened
+    case keeps its handler. `actor` None is the workflow's periodic job.
+    """
+    locked = _locked(case)
+    if actor is not None:
+        _require(policy.can_handle_case(actor, locked))
+    status = _choice(status, Status, field="status")
+    old = locked.status
+    if status == old:
+        return locked
+    fields = ["status"]
+    if status == Status.CLOSED:
+        if (actor is not None and not answered and locked.answer_requested
+                and (locked.customer_email or locked.customer_phone) and locked.first_response_at is None):
+            raise InvalidStateError(_("The customer asked for an answer. Write a reply to close the case."))
+        _close(locked, actor=actor, resolution=Resolution.ANSWERED if answered else Resolution.NO_ANSWER_NEEDED)
+        fields += ["resolution", "closed_at"]
+    elif old == Status.CLOSED:
+        if locked.merged_into_id:
+            raise InvalidStateError(_("The case was merged into another case; handle that one."))
+        locked.status, locked.resolution, locked.closed_at = status, Resolution.NONE, None
+        fields += ["resolution", "closed_at"]
+    else:
+        locked.status = status
+    _entry(locked, EntryKind.STATUS_CHANGE, actor=actor, actor_label=actor_label, body=body,
+           data={"from": old, "to": locked.status, "resolution": locked.resolution, **(data or {})})
+    _save(locked, fields)
+    _audit(locked, "case.status_set", actor, {"status": [old, locked.status], **(data or {})}, actor_label=actor_label)
+    _announce(locked, "case.changed")
+    return locked
 
 
 @transaction.atomic

@@ -386,6 +386,7 @@ class OutboundKind(models.TextChoices):
     RECEIPT = "receipt", _("Receipt")
     ACKNOWLEDGEMENT = "acknowledgement", _("Acknowledgement")
     BOUNCE = "bounce", _("Refusal")
+    REMINDER = "reminder", _("Reminder to answer")
 
 
 class OutboundEmail(models.Model):

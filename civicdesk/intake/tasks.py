@@ -72,6 +72,49 @@ def intake_receipt_send_task(*, case_id: int, tracking_url: str) -> bool:
     return _receipt(case, tracking_url=tracking_url, kind=OutboundKind.RECEIPT)
 
 
+@shared_task(autoretry_for=(OSError,), retry_backoff=30, retry_kwargs={"max_retries": 5})
+def case_acknowledgement_send_task(*, case_id: int) -> bool:
+    """Acknowledge a case to its customer when a workflow step says so (`routing.workflows`)."""
+    case = Case.objects.filter(pk=case_id).select_related("organization", "owner_group").first()
+    if case is None or not case.customer_email:
+        return False
+    return _receipt(case, tracking_url=_tracking_url(case), kind=OutboundKind.ACKNOWLEDGEMENT)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=30, retry_kwargs={"max_retries": 5})
+def case_reminder_send_task(*, case_id: int, closes_on: str = "") -> bool:
+    """Remind a customer that the case waits for their answer, and when it closes without one (workflows)."""
+    import datetime as dt
+
+    from django.utils import formats
+
+    from civicdesk.intake.sources.email.mail_templates import mail_template_render
+    from civicdesk.intake.sources.email.outbound import mail_prepare, mail_send, mailbox_for_case
+
+    case = Case.objects.filter(pk=case_id).select_related("organization", "owner_group").first()
+    if case is None or not case.customer_email or case.status != "waiting":
+        return False
+    language = case.language or case.organization.default_language
+    tracking_url = _tracking_url(case)
+    with translation.override(language):
+        day = formats.date_format(dt.datetime.fromisoformat(closes_on), "SHORT_DATE_FORMAT") if closes_on else ""
+        own = mail_template_render(organization_id=case.organization_id, kind=OutboundKind.REMINDER,
+                                   language=language, values=case_mail_values(case, tracking_url=tracking_url,
+                                                                              closes_on=day))
+        if own is not None:
+            subject, body, html = own.subject, own.text, own.html
+        else:
+            context = {"case": case, "tracking_url": tracking_url, "closes_on": day,
+                       "reply_by_email": mailbox_for_case(case) is not None}
+            subject = render_to_string("intake/reminder_subject.txt", context).strip()
+            body, html = render_to_string("intake/reminder_email.txt", context), ""
+    prepared = mail_prepare(case=case, kind=OutboundKind.REMINDER,
+                            subject=subject_with_reference(case.reference, subject),
+                            body=body, html=html, to=case.customer_email)
+    mail_send(prepared)
+    return True
+
+
 @shared_task(acks_late=True)
 def inbound_email_process_task(*, inbound_id: int) -> str:
     """Handle one stored incoming mail (`intake.sources.email.services.inbound_email_process`)."""

@@ -129,6 +129,8 @@ class Notification(models.Model):
                 text = gettext("Case %(reference)s will miss its service level soon.")
             elif event == "response_breach":
                 text = gettext("Case %(reference)s has had no answer within its service level.")
+            elif event == "workflow_escalation":
+                text = gettext("Case %(reference)s stayed too long in one step of its workflow and was escalated.")
             else:
                 text = gettext("Case %(reference)s missed its service level and was escalated.")
         else:

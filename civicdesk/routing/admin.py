@@ -14,8 +14,9 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationTabularInline
 
-from civicdesk.accounts.admin_scoping import ScopedAdmin, managed_organization_ids
+from civicdesk.accounts.admin_scoping import OrganizationScopedInlineMixin, ScopedAdmin, managed_organization_ids
 from civicdesk.accounts.permissions import CONFIGURING_ROLES
 from civicdesk.cases.models import CaseType, Category, Channel, CustomerType
 from civicdesk.organizations.models import Organization, ServiceGroup
@@ -23,9 +24,14 @@ from civicdesk.routing import selectors
 from civicdesk.routing.models import (
     LANGUAGE_CHOICES,
     ClassifierModel,
+    ResolutionCode,
     RoutingRule,
     RoutingSettings,
     ServiceLevel,
+    Workflow,
+    WorkflowState,
+    WorkflowStatus,
+    WorkflowTransition,
 )
 from civicdesk.routing.rules import rules_unreachable
 from civicdesk.routing.services import routing_rule_audit
@@ -261,3 +267,193 @@ class ServiceLevelAdmin(ScopedAdmin):
                                          "does not count.")}),
         (_("On a breach"), {"fields": ("breach_notify", "breach_raise_priority", "breach_group")}),
     )
+
+
+# --- workflows (R4.2) ------------------------------------------------------------------------------
+
+
+def _workflow_from_request(request: HttpRequest) -> Workflow | None:
+    match = getattr(request, "resolver_match", None)
+    object_id = match.kwargs.get("object_id") if match else None
+    return Workflow.objects.filter(pk=object_id).first() if object_id and str(object_id).isdigit() else None
+
+
+class _DraftOnlyInline(OrganizationScopedInlineMixin, TranslationTabularInline):
+    """Rows of a draft are edited; a workflow in use or replaced is read only (make a new version)."""
+
+    organization_path = "workflow__organization"
+    admin_roles = CONFIGURING_ROLES
+    extra = 0
+
+    def _draft(self, obj: Any) -> bool:
+        return obj is None or obj.status == WorkflowStatus.DRAFT
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._draft(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._draft(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._draft(obj) and super().has_delete_permission(request, obj)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.related_model is WorkflowState and formfield is not None:
+            workflow = _workflow_from_request(request)
+            formfield.queryset = WorkflowState.objects.filter(workflow=workflow) if workflow else \
+                WorkflowState.objects.none()
+        return formfield
+
+
+class WorkflowStateInline(_DraftOnlyInline):
+    model = WorkflowState
+    fk_name = "workflow"
+    fields = ("position", "code", "name", "phase", "is_initial", "acknowledge_on_enter", "remind_after_days",
+              "timeout_days", "timeout_to", "escalate_after_hours")
+
+
+class WorkflowTransitionInline(_DraftOnlyInline):
+    model = WorkflowTransition
+    fields = ("position", "from_state", "to_state", "name", "requires_resolution_code", "requires_note",
+              "requires_reply")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Transitions join saved states: add the states first.
+        return obj is not None and super().has_add_permission(request, obj)
+
+
+class ResolutionCodeInline(_DraftOnlyInline):
+    model = ResolutionCode
+    fields = ("position", "code", "name")
+
+
+class WorkflowForm(forms.ModelForm):
+    class Meta:
+        model = Workflow
+        fields = ("organization", "case_type", "name")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        case_type = data.get("case_type")
+        if case_type is not None and self.instance.pk is None and Workflow.objects.filter(
+                case_type=case_type, status=WorkflowStatus.DRAFT).exists():
+            raise forms.ValidationError(_("There is a draft for this case type already: edit that one."))
+        return data
+
+
+@admin.register(Workflow)
+class WorkflowAdmin(ScopedAdmin):
+    """Workflows per case type: drafts edited here, checked and taken into use with the live cases moved."""
+
+    admin_roles = CONFIGURING_ROLES  # content admins model workflows after go-live (R4.2)
+    form = WorkflowForm
+    change_form_template = "admin/routing/workflow/change_form.html"
+    inlines = (WorkflowStateInline, WorkflowTransitionInline, ResolutionCodeInline)
+    list_display = ("name", "case_type", "version", "status", "published_at", "organization")
+    list_filter = ("organization", "status", "case_type")
+    readonly_fields = ("version", "status", "published_at", "published_by", "problems")
+    ordering = ("organization", "case_type", "-version")
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return ("organization", "case_type", "name")
+        return ("organization", "case_type", "name", "version", "status", "published_at", "published_by", "problems")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return ()
+        fixed = ("organization", "case_type")
+        return (*fixed, *self.readonly_fields) if obj.status == WorkflowStatus.DRAFT else \
+            (*fixed, "name", *self.readonly_fields)
+
+    @admin.display(description=_("problems"))
+    def problems(self, obj: Workflow) -> Any:
+        from django.utils.html import format_html, format_html_join
+
+        from civicdesk.routing.workflows import workflow_problems
+
+        found = workflow_problems(obj)
+        if not found:
+            return _("None: the workflow can be taken into use.")
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((p,) for p in found)))
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Only a draft that no case follows can go; versions in use or replaced are history.
+        return (obj is None or obj.status == WorkflowStatus.DRAFT) and super().has_delete_permission(request, obj)
+
+    def get_urls(self) -> list[Any]:
+        own = [
+            path("<int:object_id>/publish/", self.admin_site.admin_view(self.publish_view),
+                 name="routing_workflow_publish"),
+            path("<int:object_id>/new-version/", self.admin_site.admin_view(self.new_version_view),
+                 name="routing_workflow_new_version"),
+        ]
+        return [*own, *super().get_urls()]
+
+    def _own(self, request: HttpRequest, object_id: int) -> Workflow:
+        workflow = self.get_queryset(request).filter(pk=object_id).first()
+        if workflow is None or not self.has_change_permission(request, workflow):
+            raise PermissionDenied
+        return workflow
+
+    def publish_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """Check the draft, show where the live cases go (editable), and take it into use."""
+        from django.shortcuts import redirect
+
+        from civicdesk.core.errors import ApplicationError
+        from civicdesk.routing.workflows import workflow_migration_plan, workflow_problems, workflow_publish
+
+        workflow = self._own(request, object_id)
+        problems = workflow_problems(workflow) if workflow.status == WorkflowStatus.DRAFT else []
+        mapping: dict[int, int] = {}
+        if request.method == "POST":
+            for key in request.POST:
+                value = request.POST.get(key, "")
+                if key.startswith("state-") and key[6:].isdigit() and value.isdigit():
+                    mapping[int(key[6:])] = int(value)
+        plan = workflow_migration_plan(workflow, mapping)
+        status = 200
+        if request.method == "POST" and not problems:
+            try:
+                result = workflow_publish(workflow=workflow, actor=request.user, mapping=mapping)
+            except ApplicationError as error:
+                messages.error(request, str(error.message))
+                status = 400
+            else:
+                messages.success(request, _("Version %(version)d is in use: %(moved)d live cases moved, %(attached)d "
+                                            "cases started following it.") % {
+                    "version": workflow.version, **result})
+                return redirect("admin:routing_workflow_change", workflow.pk)
+        elif request.method == "POST":
+            status = 400
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "original": workflow,
+                   "title": _("Take the workflow into use"), "problems": problems, "plan": plan,
+                   "is_draft": workflow.status == WorkflowStatus.DRAFT}
+        return TemplateResponse(request, "admin/routing/workflow/publish.html", context, status=status)
+
+    def new_version_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        from django.shortcuts import redirect
+
+        from civicdesk.core.errors import ApplicationError
+        from civicdesk.routing.workflows import workflow_new_version
+
+        workflow = self._own(request, object_id)
+        if request.method != "POST":
+            return redirect("admin:routing_workflow_change", workflow.pk)
+        try:
+            copy = workflow_new_version(workflow=workflow, actor=request.user)
+        except ApplicationError as error:
+            messages.error(request, str(error.message))
+            return redirect("admin:routing_workflow_change", workflow.pk)
+        messages.success(request, _("Version %(version)d was made as a draft: edit it, then take it into use.")
+                         % {"version": copy.version})
+        return redirect("admin:routing_workflow_change", copy.pk)
+
+    def save_model(self, request: HttpRequest, obj: Workflow, form: Any, change: bool) -> None:
+        if not change:
+            from django.db.models import Max
+
+            top = Workflow.objects.filter(case_type=obj.case_type).aggregate(v=Max("version"))["v"] or 0
+            obj.version = top + 1
+        super().save_model(request, obj, form, change)

@@ -8,7 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from civicdesk.cases.models import Case, CaseType, Category, Channel, CustomerType, Priority
+from civicdesk.cases.models import Case, CaseType, Category, Channel, CustomerType, Priority, Status
 from civicdesk.core.models import TimestampedModel
 from civicdesk.organizations.models import Area, Organization, ServiceGroup, WorkingCalendar
 
@@ -339,3 +339,151 @@ class CaseServiceLevel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.resolution_due}"
+
+
+class WorkflowStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    ACTIVE = "active", _("In use")
+    RETIRED = "retired", _("Replaced")
+
+
+class Workflow(models.Model):
+    """The steps a case of one type goes through (R4.2, part 3): states, allowed moves, automatic steps.
+
+    Versioned: a draft is edited freely; publishing checks it (`workflows.workflow_problems`), moves
+    the live cases of the version in use onto its states, and retires that version. A workflow in
+    use is never edited in place, so a case's state always belongs to the version it was moved to.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="workflows",
+                                     verbose_name=_("organisation"))
+    case_type = models.ForeignKey(CaseType, on_delete=models.PROTECT, related_name="workflows",
+                                  verbose_name=_("case type"))
+    name = models.CharField(_("name"), max_length=200)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    status = models.CharField(_("status"), max_length=8, choices=WorkflowStatus.choices, default=WorkflowStatus.DRAFT,
+                              editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    published_at = models.DateTimeField(_("taken into use"), null=True, blank=True, editable=False)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+", editable=False, verbose_name=_("taken into use by"))
+
+    class Meta:
+        verbose_name = _("workflow")
+        verbose_name_plural = _("workflows")
+        ordering = ["organization", "case_type", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["case_type"], condition=models.Q(status="active"),
+                                    name="workflow_one_active_per_case_type"),
+            models.UniqueConstraint(fields=["case_type", "version"], name="workflow_version_unique_per_case_type"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (v{self.version})"
+
+    def clean(self) -> None:
+        if (self.organization_id is not None and self.case_type_id is not None
+                and self.case_type.organization_id != self.organization_id):
+            raise ValidationError({"case_type": _("The case type must belong to the same organisation.")})
+
+
+class WorkflowState(models.Model):
+    """A step of a workflow. Its phase is the case's status while it is in the step (new, in progress,
+    waiting for the customer, closed), which queues, service levels and the Open311 API read."""
+
+    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="states")
+    code = models.SlugField(_("code"), max_length=63,
+                            help_text=_("Kept from version to version: cases move to the state with the same "
+                                        "code when a new version is taken into use."))
+    name = models.CharField(_("name"), max_length=200)
+    phase = models.CharField(_("status while in this state"), max_length=16, choices=Status.choices)
+    is_initial = models.BooleanField(_("new cases start here"), default=False)
+    position = models.PositiveIntegerField(_("order"), default=0)
+    acknowledge_on_enter = models.BooleanField(
+        _("acknowledge to the customer on entering"), default=False,
+        help_text=_("Sends the organisation's acknowledgement mail when the customer gave an email address."))
+    remind_after_days = models.PositiveIntegerField(
+        _("remind the customer after (days)"), null=True, blank=True,
+        help_text=_("Only for states waiting for the customer: one reminder mail after this many days."))
+    timeout_days = models.PositiveIntegerField(_("move on automatically after (days)"), null=True, blank=True)
+    timeout_to = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                   verbose_name=_("move on automatically to"),
+                                   help_text=_("For example: close a case the customer has not answered."))
+    escalate_after_hours = models.PositiveIntegerField(
+        _("escalate after (hours)"), null=True, blank=True,
+        help_text=_("If the case is still in this state: raise its priority and notify its group."))
+
+    class Meta:
+        verbose_name = _("workflow state")
+        verbose_name_plural = _("workflow states")
+        ordering = ["workflow", "position", "id"]
+        constraints = [models.UniqueConstraint(fields=["workflow", "code"], name="workflow_state_code_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WorkflowTransition(models.Model):
+    """An allowed move from one state to another, and what staff must give to make it."""
+
+    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="transitions")
+    from_state = models.ForeignKey(WorkflowState, on_delete=models.CASCADE, related_name="transitions_out",
+                                   verbose_name=_("from"))
+    to_state = models.ForeignKey(WorkflowState, on_delete=models.CASCADE, related_name="transitions_in",
+                                 verbose_name=_("to"))
+    name = models.CharField(_("button text"), max_length=200)
+    position = models.PositiveIntegerField(_("order"), default=0)
+    requires_resolution_code = models.BooleanField(_("requires a resolution code"), default=False)
+    requires_note = models.BooleanField(_("requires an internal note"), default=False)
+    requires_reply = models.BooleanField(_("requires a reply to the customer"), default=False)
+
+    class Meta:
+        verbose_name = _("workflow transition")
+        verbose_name_plural = _("workflow transitions")
+        ordering = ["workflow", "position", "id"]
+        constraints = [models.UniqueConstraint(fields=["from_state", "to_state"], name="workflow_transition_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def requires_anything(self) -> bool:
+        return self.requires_resolution_code or self.requires_note or self.requires_reply
+
+
+class ResolutionCode(models.Model):
+    """How a case of the workflow's type was resolved, chosen on a transition that requires it."""
+
+    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="resolution_codes")
+    code = models.SlugField(_("code"), max_length=63)
+    name = models.CharField(_("name"), max_length=200)
+    position = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("resolution code")
+        verbose_name_plural = _("resolution codes")
+        ordering = ["workflow", "position", "id"]
+        constraints = [models.UniqueConstraint(fields=["workflow", "code"], name="resolution_code_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CaseWorkflow(models.Model):
+    """Where a case is in its type's workflow, and what the periodic job has done there."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="workflow_state")
+    workflow = models.ForeignKey(Workflow, on_delete=models.PROTECT, related_name="+")
+    state = models.ForeignKey(WorkflowState, on_delete=models.PROTECT, related_name="cases")
+    entered_at = models.DateTimeField(_("in this state since"))
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    resolution_code = models.CharField(_("resolution code"), max_length=63, blank=True)
+
+    class Meta:
+        verbose_name = _("case's workflow state")
+        verbose_name_plural = _("cases' workflow states")
+        indexes = [models.Index(fields=["state", "entered_at"], name="case_workflow_state_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.state_id}"

@@ -325,7 +325,19 @@ def route_case(*, case: Case) -> RoutingDecision | None:
         return None
     _suggest_duplicates(case)
     _apply_service_level(case)
+    _start_workflow(case)
     return decision
+
+
+def _start_workflow(case: Case) -> None:
+    """The workflow of the case's type (`workflows`), in the state of its status; never fails routing."""
+    from civicdesk.routing.workflows import case_workflow_start
+
+    try:
+        with transaction.atomic():
+            case_workflow_start(case=Case.objects.select_related("organization").get(pk=case.pk))
+    except Exception:
+        logger.exception("starting the workflow failed for case %s", case.pk)
 
 
 def _apply_service_level(case: Case) -> None:

@@ -55,3 +55,11 @@ def service_levels_check_task() -> dict[str, int]:
     from civicdesk.routing.service_levels import service_levels_check
 
     return service_levels_check()
+
+
+@shared_task
+def workflows_tick_task() -> dict[str, int]:
+    """Beat: workflow reminders to customers, automatic moves (e.g. closing) and escalations that are due."""
+    from civicdesk.routing.workflows import workflows_tick
+
+    return workflows_tick()

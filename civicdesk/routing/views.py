@@ -1,4 +1,5 @@
-"""Staff pages of routing: dismissing a duplicate suggestion, and the signals of defective procedures."""
+"""Staff pages of routing: dismissing a duplicate suggestion, moving a case along its workflow, and the
+signals of defective procedures."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from civicdesk.cases.permissions import organization_overview_for
-from civicdesk.core.errors import InvalidInputError, NotFoundError
+from civicdesk.core.errors import ApplicationError, InvalidInputError, NotFoundError
 from civicdesk.routing.models import DuplicateSuggestion
 from civicdesk.routing.procedures import SIGNALS, procedure_signals
 from civicdesk.routing.services import duplicate_dismiss
@@ -50,3 +51,25 @@ def procedures_page(request: HttpRequest) -> HttpResponse:
         "report": report, "days": days, "periods": PERIODS, "signals": list(SIGNALS.items()),
         "sections": [(key, label, report.cases.get(key, [])) for key, label in SIGNALS.items()],
     })
+
+
+@login_required
+@require_POST
+def case_transition_view(request: HttpRequest, reference: str) -> HttpResponse:
+    """One step of the case's workflow from the case page; on an error the page again, with what was typed."""
+    from civicdesk.cases.selectors import case_get_for_user
+    from civicdesk.cases.views import _render_case_page
+    from civicdesk.routing.workflows import case_transition
+
+    case = case_get_for_user(user=request.user, reference=reference)
+    post = request.POST
+    try:
+        row = case_transition(case=case, actor=request.user, transition_id=post.get("workflow-transition"),
+                              state_id=post.get("workflow-state"), resolution_code=post.get("workflow-resolution", ""),
+                              note=post.get("workflow-note", ""), reply=post.get("workflow-reply", ""))
+    except ApplicationError as error:
+        messages.error(request, str(error.message))
+        case = case_get_for_user(user=request.user, reference=reference)
+        return _render_case_page(request, case, status=error.status_code)
+    messages.success(request, _("The case moved to the step “%(state)s”.") % {"state": row.state.name})
+    return HttpResponseRedirect(reverse("cases:detail", args=[case.reference]) + "#workflow-heading", status=303)

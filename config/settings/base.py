@@ -195,6 +195,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "civicdesk.routing.tasks.service_levels_check_task",
         "schedule": env.int("SERVICE_LEVELS_CHECK_SECONDS", default=300),
     },
+    "routing-workflows-tick": {
+        "task": "civicdesk.routing.tasks.workflows_tick_task",
+        "schedule": env.int("WORKFLOWS_TICK_SECONDS", default=600),
+    },
     "routing-classifiers-retrain-weekly": {
         "task": "civicdesk.routing.tasks.classifiers_retrain_all_task",
         "schedule": 7 * 24 * 60 * 60,

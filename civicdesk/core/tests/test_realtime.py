@@ -112,7 +112,11 @@ def test_the_in_memory_layer_gets_every_group_in_one_hand_off(monkeypatch: pytes
     channel = async_to_sync(layer.new_channel)()
     async_to_sync(layer.group_add)("service-group-2", channel)
     hand_offs: list[Any] = []
-    monkeypatch.setattr(realtime, "async_to_sync", lambda f: hand_offs.append(f) or async_to_sync(f))
+    def counted(f: Any) -> Any:
+        hand_offs.append(f)
+        return async_to_sync(f)
+
+    monkeypatch.setattr(realtime, "async_to_sync", counted)
 
     realtime.publish_now(groups=["org-1", "service-group-2"], event="case.created", payload={"case_id": 7})
 

@@ -33,6 +33,8 @@ PLACEHOLDERS: dict[str, dict[str, object]] = {
     OutboundKind.RECEIPT: {**_CASE, "description": _("what the customer wrote")},
     OutboundKind.ACKNOWLEDGEMENT: {**_CASE, "description": _("what the customer wrote")},
     OutboundKind.REPLY: {**_CASE, "answer": _("the answer written by staff")},
+    OutboundKind.REMINDER: {**_CASE, "closes_on": _("the day the case closes unless the customer answers "
+                                                    "(may be empty)")},
     OutboundKind.BOUNCE: {
         "organization": _("the organisation's name"),
         "subject": _("the subject of the refused mail"),
@@ -45,6 +47,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     OutboundKind.RECEIPT: ("tracking_url",),
     OutboundKind.ACKNOWLEDGEMENT: ("tracking_url",),
     OutboundKind.REPLY: ("answer",),
+    OutboundKind.REMINDER: ("tracking_url",),
     OutboundKind.BOUNCE: (),
 }
 
@@ -127,5 +130,5 @@ SAMPLE_VALUES = {
     "customer_name": "Maija Meikäläinen", "tracking_url": "https://palaute.example/seuraa/…",
     "description": "Rantakadulla on iso kuoppa pyörätien kohdalla.",
     "answer": "Kiitos palautteesta. Korjaamme kuopan tällä viikolla.", "subject": "Valokuvia puistosta",
-    "size": "48 MB", "limit": "25 MB", "contact_url": "https://palaute.example/",
+    "size": "48 MB", "limit": "25 MB", "contact_url": "https://palaute.example/", "closes_on": "30.11.2026",
 }

@@ -27,7 +27,7 @@ __all__ = ["mail_prepare", "mail_send", "mailbox_for_case", "outbound_bounced"]
 logger = logging.getLogger(__name__)
 
 REFERENCES_MAX = 10
-AUTOMATIC_KINDS = {OutboundKind.RECEIPT, OutboundKind.ACKNOWLEDGEMENT, OutboundKind.BOUNCE}
+AUTOMATIC_KINDS = {OutboundKind.RECEIPT, OutboundKind.ACKNOWLEDGEMENT, OutboundKind.BOUNCE, OutboundKind.REMINDER}
 
 
 @dataclass
