@@ -62,6 +62,7 @@ from civicdesk.core.errors import ApplicationError, InvalidInputError, InvalidSt
 from civicdesk.demo import catalogue as cat
 from civicdesk.demo import texts
 from civicdesk.demo.topics import demo_topics_add_to_existing, demo_topics_build
+from civicdesk.demo.workflows import demo_workflow_build
 from civicdesk.organizations.calendars import public_holidays
 from civicdesk.organizations.models import Area, OpeningHours, Organization, ServiceGroup, Unit, WorkingCalendar
 from civicdesk.organizations.services import area_save
@@ -1192,6 +1193,8 @@ def demo_city_build(
         say(f"Writing the history of {cases} cases through the case services…")
         historian = _Historian(world=world, rng=rng, clock=clock, now=now)
         historian.run(plans, progress=say)
+    say("Taking the fault reports' workflow into use…")
+    demo_workflow_build(case_types=world.case_types)
     return _report(world=world, seconds=time.monotonic() - started, skipped=historian.skipped, now=now)
 
 

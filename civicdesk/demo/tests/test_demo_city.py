@@ -108,6 +108,18 @@ def test_demo_city_is_complete_consistent_and_built_once() -> None:
     assert len(times) >= CASES
     assert all(a <= b for a, b in itertools.pairwise(times))
 
+    # The fault reports' workflow is in use, and every open fault report is in a step of its status.
+    from civicdesk.routing.models import CaseWorkflow, Workflow, WorkflowStatus
+    from civicdesk.routing.workflows import workflow_problems
+
+    workflow = Workflow.objects.get(organization=org, status=WorkflowStatus.ACTIVE)
+    assert workflow_problems(workflow) == []
+    assert workflow.states.get(code="work").name_sv == "Under arbete"
+    open_faults = Case.objects.filter(organization=org, case_type=workflow.case_type).exclude(status="closed")
+    rows = CaseWorkflow.objects.filter(case__in=open_faults).select_related("state", "case")
+    assert rows.count() == open_faults.count()
+    assert all(row.state.phase == row.case.status for row in rows)
+
     # A second run changes nothing.
     counts = (Case.objects.count(), User.objects.count(), AuditEntry.objects.count(), Organization.objects.count())
     assert not demo_city_build(cases=CASES, seed=7).created
