@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from civicdesk.cases import services
 from civicdesk.cases.models import Case, LinkKind, Status, TimelineEntry
+from civicdesk.routing.tests.test_workflows import fault_report_workflow
 from tests.browser.checks import (
     axe_check,
     focus_description,
@@ -62,6 +63,8 @@ def _seed(city: City) -> dict[str, Case]:
         public_answer="Puu poistettiin.",
     )
     services.case_link(case=pothole, other=fallen_tree, actor=advisor, kind=LinkKind.RELATED)
+    # Fault reports follow a workflow from now on: the open pothole shows its step and moves on its page.
+    fault_report_workflow(city)
     return {"unclear": unclear, "pothole": pothole, "closed": fallen_tree}
 
 
@@ -142,6 +145,15 @@ def _tour(site: Workspace, cases: dict[str, Case], *, language: str) -> None:
         details = page.locator(f"details:has(form[action*='/actions/{action}/'])")
         details.scroll_into_view_if_needed()
         screenshot(page, f"{name}{suffix}", element=details)
+
+    assert page.locator("#workflow-heading").count() == 1
+    assert page.locator(".workflow-move textarea").count() >= 1
+
+    page.goto(site.url(f"/staff/routing/cases/{cases['pothole'].reference}/why/", language=language))
+    axe_check(page, label="how routing saw the case")
+    reflow_check(page, must_see=("main h1",), label="how routing saw the case")
+    page.goto(site.url(case_path, language=language))
+    _open_all_details(page)
 
     # An action that fails comes back with its error summary open and announced.
     publish = page.locator("form[action*='/actions/publish/']")

@@ -6,7 +6,8 @@ import datetime as dt
 from unittest import mock
 
 import pytest
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 
 from civicdesk.cases import services as case_services
 from civicdesk.cases.models import Case, CaseKind, Channel, EntryKind, Priority, Status, TimelineEntry
@@ -296,3 +297,20 @@ def test_explanation_shows_features_and_similar_cases_to_those_who_may_see_the_c
     assert explanation["similar"]
     assert all(similar.status == Status.CLOSED for similar, _score in explanation["similar"])
     assert selectors.routing_explanation(user=trained_city.fresh("partner"), case=case) is None
+
+
+def test_the_case_page_links_to_why_routing_did_what_it_did(client, trained_city):
+    case = _new_case(trained_city)
+    services.route_case(case=case)
+    client.force_login(trained_city.fresh("advisor"))
+    with translation.override("en"):
+        url = reverse("routing:case_why", args=[case.reference])
+        assert url in client.get(reverse("cases:detail", args=[case.reference])).content.decode()
+        page = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert 'id="suggestions-heading"' in text
+    assert trained_city.streets.name in text
+    assert 'id="similar-heading"' in text
+    client.force_login(trained_city.fresh("partner"))
+    assert client.get(url).status_code == 404
