@@ -54,7 +54,7 @@ def case_list(cases: Sequence[CaseRow], selectable: bool = False) -> SafeString:
             f"{escape(gettext('Select all cases on this page'))}</label></th>"
         )
     for heading in (gettext("Reference"), gettext("Title"), gettext("Status"), gettext("Categories"),
-                    gettext("Handler"), gettext("Last activity")):
+                    gettext("Handler"), gettext("Due"), gettext("Last activity")):
         parts.append(f'<th scope="col">{escape(heading)}</th>')
     parts.append("</tr></thead>\n  <tbody>\n  ")
     for case in cases:
@@ -77,12 +77,19 @@ def case_list(cases: Sequence[CaseRow], selectable: bool = False) -> SafeString:
         if status is None:
             status = status_labels[case.status] = escape(case.get_status_display())
         last_activity = timezone.localtime(case.last_activity_at, current_tz)
+        if case.due_at is not None:
+            due_at = timezone.localtime(case.due_at, current_tz)
+            due = (f'<time datetime="{escape(due_at.isoformat())}">'
+                   f'{escape(formats.date_format(due_at, "SHORT_DATETIME_FORMAT"))}</time>')
+        else:
+            due = "–"
         parts.append(
             f'\n    <td><a href="{url}">{reference}</a></td>\n'
             f"    <td>{title}</td>\n"
             f"    <td>{status}</td>\n"
             f"    <td>{', '.join(escape(name) for name in case.category_names)}</td>\n"
             f"    <td>{escape(case.handler_name) if case.handler_name else '–'}</td>\n"
+            f"    <td>{due}</td>\n"
             f'    <td><time datetime="{escape(last_activity.isoformat())}">'
             f'{escape(formats.date_format(last_activity, "SHORT_DATETIME_FORMAT"))}</time></td>\n'
             "  </tr>\n  "

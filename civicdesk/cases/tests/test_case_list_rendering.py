@@ -38,7 +38,7 @@ ROWS = [
     _row(),
     _row(pk=8, reference="2026-000008", title='<script>alert("x")</script> & \'quotes\'', status="open",
          handler_name="Åsa <b>Öberg</b>", category_names=("Kadut & tiet", "<i>Puistot</i>"),
-         last_activity_at=MOMENT + dt.timedelta(hours=3)),
+         last_activity_at=MOMENT + dt.timedelta(hours=3), due_at=MOMENT + dt.timedelta(days=2, minutes=5)),
     _row(pk=9, reference="2026-000009", title="Ready", status="closed", handler_name="matti",
          category_names=("Talvikunnossapito",), last_activity_at=dt.datetime(2025, 12, 31, 23, 59, tzinfo=dt.UTC)),
     _row(pk=10, reference="weird ref ä?&x", title="Odd reference", status="waiting"),
