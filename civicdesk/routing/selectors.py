@@ -225,3 +225,16 @@ def routing_explanation(*, user: Any, case: Case, similar: bool = True) -> dict[
         model = models.get(Target.GROUP, models.get(Target.CATEGORY, next(iter(models.values()))))[1]
         explanation["similar"] = similar_cases(user=user, case=case, model=model)
     return explanation
+
+
+def suggestion_label_names(*, target: str, labels: list[str], organization_id: int) -> dict[str, str]:
+    """The names of a classifier's labels (row ids of the target's model) within the organisation."""
+    from civicdesk.cases.models import CaseType, Category
+    from civicdesk.organizations.models import ServiceGroup
+
+    models: dict[str, Any] = {Target.GROUP: ServiceGroup, Target.CATEGORY: Category, Target.CASE_TYPE: CaseType}
+    model = models.get(target)
+    ids = [int(label) for label in labels if str(label).isdigit()]
+    if model is None or not ids:
+        return {}
+    return {str(row.pk): str(row) for row in model.objects.filter(pk__in=ids, organization_id=organization_id)}

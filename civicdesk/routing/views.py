@@ -3,8 +3,6 @@ signals of defective procedures."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -77,19 +75,6 @@ def case_transition_view(request: HttpRequest, reference: str) -> HttpResponse:
     return HttpResponseRedirect(reverse("cases:detail", args=[case.reference]) + "#workflow-heading", status=303)
 
 
-def _label_names(target: str, labels: list[str], organization_id: int) -> dict[str, str]:
-    from civicdesk.cases.models import CaseType, Category
-    from civicdesk.organizations.models import ServiceGroup
-    from civicdesk.routing.models import Target
-
-    models: dict[str, Any] = {Target.GROUP: ServiceGroup, Target.CATEGORY: Category, Target.CASE_TYPE: CaseType}
-    model = models.get(target)
-    ids = [int(label) for label in labels if str(label).isdigit()]
-    if model is None or not ids:
-        return {}
-    return {str(row.pk): str(row) for row in model.objects.filter(pk__in=ids, organization_id=organization_id)}
-
-
 @login_required
 @require_GET
 def case_routing_why(request: HttpRequest, reference: str) -> HttpResponse:
@@ -97,7 +82,7 @@ def case_routing_why(request: HttpRequest, reference: str) -> HttpResponse:
     with the words that weighed most, and similar handled cases (loaded on demand: it costs ~0.5 s)."""
     from civicdesk.cases.selectors import case_get_for_user
     from civicdesk.routing.models import Target
-    from civicdesk.routing.selectors import routing_explanation
+    from civicdesk.routing.selectors import routing_explanation, suggestion_label_names
 
     case = case_get_for_user(user=request.user, reference=reference)
     explanation = routing_explanation(user=request.user, case=case)
@@ -105,7 +90,8 @@ def case_routing_why(request: HttpRequest, reference: str) -> HttpResponse:
     if explanation is not None:
         for target, suggestion in (explanation["decision"].predictions or {}).items():
             ranked = [(str(label), float(p)) for label, p in (suggestion.get("ranked") or [])[:3]]
-            names = _label_names(target, [label for label, _p in ranked], case.organization_id)
+            names = suggestion_label_names(target=target, labels=[label for label, _p in ranked],
+                                           organization_id=case.organization_id)
             label = Target(target).label if target in Target.values else target
             suggestions.append({
                 "target": label,

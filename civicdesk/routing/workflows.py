@@ -99,18 +99,18 @@ def workflow_problems(workflow: Workflow) -> list[str]:
         outgoing[t.from_state_id].append(t)
     if any(t.requires_resolution_code for t in transitions) and not workflow.resolution_codes.exists():
         problems.append(_("A transition requires a resolution code, but the workflow has none: add them."))
+    forward = {pk: [t.to_state_id for t in moves] for pk, moves in outgoing.items()}
+    backward: dict[int, list[int]] = {pk: [] for pk in by_id}
+    for pk, targets in forward.items():
+        for target in targets:
+            backward[target].append(pk)
     if len(initial) == 1:
-        seen = _reachable({initial[0].pk}, outgoing)
+        seen = _reachable({initial[0].pk}, forward)
         for state in states:
             if state.pk not in seen:
                 problems.append(_("The state “%(state)s” cannot be reached: no transition leads to it from the "
                                   "start.") % {"state": state.name})
-    closed = {s.pk for s in states if s.phase == Status.CLOSED}
-    incoming: dict[int, list[int]] = {s.pk: [] for s in states}
-    for source, moves in outgoing.items():
-        for t in moves:
-            incoming[t.to_state_id].append(source)
-    can_close = _reachable(closed, {k: [_Edge(v) for v in vs] for k, vs in incoming.items()})
+    can_close = _reachable({s.pk for s in states if s.phase == Status.CLOSED}, backward)
     for state in states:
         if state.pk not in can_close:
             problems.append(_("The state “%(state)s” is a dead end: no path leads from it to a closed state.")
@@ -120,18 +120,13 @@ def workflow_problems(workflow: Workflow) -> list[str]:
     return [str(p) for p in problems]
 
 
-@dataclasses.dataclass(frozen=True)
-class _Edge:
-    to_state_id: int
-
-
-def _reachable(start: set[int], edges: dict[int, Any]) -> set[int]:
+def _reachable(start: set[int], edges: dict[int, list[int]]) -> set[int]:
     seen, todo = set(start), deque(start)
     while todo:
-        for edge in edges.get(todo.popleft(), ()):
-            if edge.to_state_id not in seen:
-                seen.add(edge.to_state_id)
-                todo.append(edge.to_state_id)
+        for target in edges.get(todo.popleft(), ()):
+            if target not in seen:
+                seen.add(target)
+                todo.append(target)
     return seen
 
 

@@ -27,15 +27,15 @@ def workflow_panel(context: template.Context, case: Any) -> dict[str, Any]:
     current = row.workflow.status == WorkflowStatus.ACTIVE
     may_act = current and case.merged_into_id is None and can_handle_case(user, case)
     transitions = transitions_from(row) if may_act else []
-    codes = (list(ResolutionCode.objects.filter(workflow_id=row.workflow_id))
-             if any(t.requires_resolution_code for t in transitions) else [])
+    needs_codes = any(t.requires_resolution_code for t in transitions)
+    all_codes = (list(ResolutionCode.objects.filter(workflow_id=row.workflow_id))
+                 if needs_codes or row.resolution_code else [])
+    codes = all_codes if needs_codes else []
     post = request.POST if request is not None and request.method == "POST" else {}
     failed = str(post.get("workflow-transition", ""))
     posted = {key.replace("-", "_"): post.get(key, "") for key in ("workflow-resolution", "workflow-note",
                                                                      "workflow-reply")}
-    code_name = next((c.name for c in ResolutionCode.objects.filter(workflow_id=row.workflow_id,
-                                                                     code=row.resolution_code)), "") \
-        if row.resolution_code else ""
+    code_name = next((c.name for c in all_codes if c.code == row.resolution_code), "")
     return {"row": row, "case": case, "current": current, "may_act": may_act, "codes": codes,
             "code_name": code_name, "request": request,
             "moves": [{"transition": t, "posted": posted if failed == str(t.pk) else {}} for t in transitions]}
