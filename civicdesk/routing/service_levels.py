@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+from collections.abc import Iterable
 from typing import Any, Protocol
 
 from django.db import transaction
@@ -85,16 +86,20 @@ def _levels(organization_id: int) -> list[_LevelSpec]:
             for level in levels]
 
 
-def service_level_for(case: Case) -> ServiceLevel | None:
-    category_ids = set(CaseCategory.objects.filter(case=case).values_list("category_id", flat=True))
-    return next((spec.level for spec in _levels(case.organization_id) if spec.matches(case, category_ids)), None)
+def service_level_for(case: Case, *, category_ids: Iterable[int] | None = None) -> ServiceLevel | None:
+    """The first active level whose conditions the case meets; `category_ids`, when the caller has the
+    case's categories at hand, saves reading them."""
+    if category_ids is None:
+        category_ids = CaseCategory.objects.filter(case=case).values_list("category_id", flat=True)
+    chosen = set(category_ids)
+    return next((spec.level for spec in _levels(case.organization_id) if spec.matches(case, chosen)), None)
 
 
-def service_level_apply(*, case: Case) -> CaseServiceLevel | None:
+def service_level_apply(*, case: Case, category_ids: Iterable[int] | None = None) -> CaseServiceLevel | None:
     """Hold a newly arrived case to its service level (once); None when no level applies."""
     if CaseServiceLevel.objects.filter(case=case).exists():
         return None
-    level = service_level_for(case)
+    level = service_level_for(case, category_ids=category_ids)
     if level is None:
         return None
     clock = clock_for(case)

@@ -48,6 +48,7 @@ from civicdesk.routing.models import (
     Outcome,
     RoutingDecision,
     RoutingRule,
+    RoutingSettings,
     Target,
 )
 from civicdesk.routing.rules import CaseFacts, RuleEvaluation, RuleSpec, rules_evaluate
@@ -217,7 +218,8 @@ class RoutingPlan:
 
 
 def routing_plan(*, organization: Organization, facts: CaseFacts, suggestions: Suggestions,
-                 rules: list[RuleSpec], has_categories: bool, in_intake_group: bool) -> RoutingPlan:
+                 rules: list[RuleSpec], has_categories: bool, in_intake_group: bool,
+                 settings_row: RoutingSettings | None = None) -> RoutingPlan:
     """Decide, without writing: the rule that fires, else the classifier when confident, else unclear.
 
     - A rule that fires decides everything it sets; the classifier fills in only what it leaves.
@@ -226,7 +228,7 @@ def routing_plan(*, organization: Organization, facts: CaseFacts, suggestions: S
       threshold (the group model, else the confident category's default group); below it the case
       stays in the advisors' queue of unclear contacts (R4.4).
     """
-    settings_row = selectors.routing_settings_for(organization)
+    settings_row = settings_row or selectors.routing_settings_for(organization)
     threshold = settings_row.confidence_threshold
     evaluation = rules_evaluate(rules, facts)
     plan = RoutingPlan(facts=facts, suggestions=suggestions, evaluation=evaluation, outcome=Outcome.KEPT)
@@ -312,7 +314,7 @@ def route_case(*, case: Case) -> RoutingDecision | None:
     started = time.perf_counter()
     try:
         with transaction.atomic():
-            decision = _route(case, started=started)
+            decision, routed, category_ids = _route(case, started=started)
     except Exception:
         logger.exception("routing failed for case %s; it stays in its intake queue", case.pk)
         try:
@@ -323,9 +325,11 @@ def route_case(*, case: Case) -> RoutingDecision | None:
         except Exception:
             logger.exception("could not record the failed routing of case %s", case.pk)
         return None
-    _suggest_duplicates(case)
-    _apply_service_level(case)
-    _start_workflow(case)
+    # The steps after routing read the case as routing committed it: its row with the organisation,
+    # the final group and the type, and its final categories, as routing left them (not read again).
+    _suggest_duplicates(routed, category_ids=category_ids)
+    _apply_service_level(routed, category_ids=category_ids)
+    _start_workflow(routed)
     return decision
 
 
@@ -335,27 +339,27 @@ def _start_workflow(case: Case) -> None:
 
     try:
         with transaction.atomic():
-            case_workflow_start(case=Case.objects.select_related("organization").get(pk=case.pk))
+            case_workflow_start(case=case)
     except Exception:
         logger.exception("starting the workflow failed for case %s", case.pk)
 
 
-def _apply_service_level(case: Case) -> None:
+def _apply_service_level(case: Case, *, category_ids: frozenset[int]) -> None:
     """The service level of the case's final group and type (`service_levels`); never fails routing."""
     from civicdesk.routing.service_levels import service_level_apply
 
     try:
-        service_level_apply(case=Case.objects.select_related("owner_group").get(pk=case.pk))
+        service_level_apply(case=case, category_ids=category_ids)
     except Exception:
         logger.exception("applying the service level failed for case %s", case.pk)
 
 
-def _suggest_duplicates(case: Case) -> None:
+def _suggest_duplicates(case: Case, *, category_ids: frozenset[int]) -> None:
     """Possible duplicates for staff (`duplicates`); like routing, a failure here never touches the case."""
     from civicdesk.routing.duplicates import duplicates_suggest
 
     try:
-        duplicates_suggest(case=case)
+        duplicates_suggest(case=case, category_ids=category_ids)
     except Exception:
         logger.exception("duplicate suggestions failed for case %s", case.pk)
 
@@ -379,28 +383,34 @@ def duplicate_dismiss(*, user: Any, suggestion: DuplicateSuggestion) -> None:
 
 
 
-def _confident_categories(*, organization: Organization, suggestions: Suggestions) -> frozenset[int]:
+def _confident_categories(*, organization: Organization, suggestions: Suggestions,
+                          settings_row: RoutingSettings | None = None) -> frozenset[int]:
     """The categories the classifier suggests above the organisation's confidence threshold."""
     prediction = suggestions.predictions.get(Target.CATEGORY)
     if prediction is None:
         return frozenset()
-    threshold = selectors.routing_settings_for(organization).confidence_threshold
+    threshold = (settings_row or selectors.routing_settings_for(organization)).confidence_threshold
     return frozenset(int(label) for label in prediction.confident_labels(threshold))
 
-def _route(case: Case, *, started: float) -> RoutingDecision:
+def _route(case: Case, *, started: float) -> tuple[RoutingDecision, Case, frozenset[int]]:
+    """Route under the case's row lock; returns the decision, the case as routed and its final categories."""
     case = (Case.objects.select_for_update(of=("self",)).select_related("organization", "owner_group", "case_type")
             .get(pk=case.pk))
     organization = case.organization
     own_categories = frozenset(CaseCategory.objects.filter(case=case).values_list("category_id", flat=True))
     text = selectors.case_text(case.title, case.description)
     suggestions = text_classify(organization=organization, text=text)
-    confident = _confident_categories(organization=organization, suggestions=suggestions)
+    settings_row = selectors.routing_settings_for(organization)
+    confident = _confident_categories(organization=organization, suggestions=suggestions, settings_row=settings_row)
     facts = case_facts(case, language=suggestions.language, confidence=_routing_confidence(suggestions),
                        category_ids=own_categories | confident)
     plan = routing_plan(organization=organization, facts=facts, suggestions=suggestions,
                         rules=selectors.rule_specs_for(organization=organization), has_categories=bool(own_categories),
-                        in_intake_group=bool(case.owner_group and case.owner_group.is_intake))
+                        in_intake_group=bool(case.owner_group and case.owner_group.is_intake),
+                        settings_row=settings_row)
     applied = _apply(case, plan, has_categories=bool(own_categories))
+    categories = applied.get("categories")
+    final_categories = own_categories or (frozenset(categories[1]) if categories else frozenset())
     fired = plan.evaluation.fired
     decision = RoutingDecision.objects.create(
         case=case, organization=organization, outcome=plan.outcome, detected_language=suggestions.language,
@@ -409,7 +419,7 @@ def _route(case: Case, *, started: float) -> RoutingDecision:
         reasons=plan.evaluation.reasons(), applied=applied, split_suggested=plan.split_suggested,
         duration_ms=round((time.perf_counter() - started) * 1000, 2),
     )
-    return decision
+    return decision, case, final_categories
 
 
 def _system_entry(case: Case, kind: str, *, body: str = "", data: dict[str, Any]) -> TimelineEntry:
