@@ -161,14 +161,23 @@ def _addressees(entry: TimelineEntry, case: Case) -> dict[int, _Recipient]:
     return found
 
 
+_ENTRY_FIELDS = (
+    "id", "case_id", "kind", "actor_id", "data", "comment_request_id",
+    "case__id", "case__organization_id", "case__handler_id", "case__owner_group_id",
+    "comment_request__id", "comment_request__requested_by_id",
+)
+
+
 def notifications_create_for_entry(*, entry_id: int) -> int:
     """Tell everyone the entry concerns; idempotent (one notification per user and entry).
 
     Returns how many notifications were created. Queries: a few for the entry and the people it
     is addressed to, then 3 per candidate recipient for the visibility check.
     """
+    # Only what deciding the recipients reads: the visibility check and the rows need only the case's id.
     entry = (
-        TimelineEntry.objects.select_related("case", "comment_request").filter(pk=entry_id).first()
+        TimelineEntry.objects.select_related("case", "comment_request")
+        .only(*_ENTRY_FIELDS).filter(pk=entry_id).first()
     )
     if entry is None or entry.kind == EntryKind.CREATED:
         return 0
