@@ -127,7 +127,9 @@ def inbound_email_process_task(*, inbound_id: int) -> str:
 @shared_task(autoretry_for=(OSError,), retry_backoff=30, retry_kwargs={"max_retries": 5})
 def email_acknowledgement_send_task(*, inbound_id: int) -> bool:
     """Acknowledge a case created from a mail: its number, the tracking link, and that answering adds to it."""
-    row = InboundEmail.objects.filter(pk=inbound_id, state=InboundState.CASE_CREATED).first()
+    # Not the stored message itself (up to EMAIL_RAW_MAX_BYTES): only what says whether it was acknowledged.
+    row = (InboundEmail.objects.filter(pk=inbound_id, state=InboundState.CASE_CREATED)
+           .only("id", "case_id", "details").first())
     if row is None or row.case_id is None or row.details.get("acknowledged"):
         return False
     case = Case.objects.select_related("organization", "owner_group").get(pk=row.case_id)

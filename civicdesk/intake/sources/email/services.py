@@ -246,7 +246,7 @@ def _case_of_thread(organization_id: int, parsed: ParsedEmail) -> Case | None:
     case_of = dict([*inbound, *outbound])
     for message_id in ids:  # the nearest message this one answers decides
         if message_id in case_of:
-            return Case.objects.filter(pk=case_of[message_id]).first()
+            return Case.objects.filter(pk=case_of[message_id]).only(*_FOUND_CASE_FIELDS).first()
     return None
 
 
@@ -256,13 +256,18 @@ def _case_of_subject(organization_id: int, parsed: ParsedEmail) -> Case | None:
     if not found or not parsed.sender_address:
         return None
     return Case.objects.filter(organization_id=organization_id, reference=found.group("reference"),
-                               customer_email__iexact=parsed.sender_address).first()
+                               customer_email__iexact=parsed.sender_address).only(*_FOUND_CASE_FIELDS).first()
 
 
 def _case_id_of_address(address: str) -> int | None:
     """The case a reply address names, from its signed token alone (no query): `palaute+c-…@city`."""
     parts = _address_parts(address)
     return case_id_from_token(parts[1]) if parts is not None and parts[1] else None
+
+
+# What `_into_case` reads of the case a message threads into: the case services it calls read the
+# case again under its row lock.
+_FOUND_CASE_FIELDS = ("id", "organization_id", "customer_email")
 
 
 def _find_case(row: InboundEmail, parsed: ParsedEmail) -> tuple[Case | None, str]:
@@ -272,7 +277,7 @@ def _find_case(row: InboundEmail, parsed: ParsedEmail) -> tuple[Case | None, str
         case_id for case_id in map(_case_id_of_address, [row.envelope_recipient, *parsed.to, *parsed.cc])
         if case_id is not None)
     for case_id in case_ids:
-        case = Case.objects.filter(pk=case_id, organization_id=row.organization_id).first()
+        case = Case.objects.filter(pk=case_id, organization_id=row.organization_id).only(*_FOUND_CASE_FIELDS).first()
         if case is not None:
             return case, "reply_address"
     case = _case_of_thread(row.organization_id, parsed)
@@ -423,7 +428,8 @@ def _into_case(row: InboundEmail, parsed: ParsedEmail, case: Case, files: list[V
     if parsed.sender_address and parsed.sender_address == (case.customer_email or "").lower():
         entry = case_services.case_record_customer_message(
             case=case, body=body, sender_label=parsed.sender_name or sender, channel=Channel.EMAIL)
-        case_services.case_add_customer_files(case=entry.case, files=files, entry=entry)
+        if files:
+            case_services.case_add_customer_files(case=entry.case, files=files, entry=entry)
         state = InboundState.ADDED_TO_CASE
     else:
         entry = case_services.case_record_unknown_sender_message(
@@ -462,8 +468,10 @@ def _new_case(row: InboundEmail, parsed: ParsedEmail, files: list[ValidatedFile]
         description=description, title=title, language=mailbox.language, customer_name=customer_name[:200],
         customer_email=customer_email, answer_requested=bool(customer_email), owner_group=mailbox.service_group,
     )
-    created = TimelineEntry.objects.filter(case=case, kind=EntryKind.CREATED).order_by("id").first()
-    case_services.case_add_customer_files(case=case, files=files, entry=created)
+    created = (TimelineEntry.objects.filter(case=case, kind=EntryKind.CREATED).order_by("id")
+               .only("id", "case_id").first())
+    if files:
+        case_services.case_add_customer_files(case=case, files=files, entry=created)
     if forwarder is not None:
         note = gettext("Forwarded to %(mailbox)s from the personal mailbox of %(name)s.") % {
             "mailbox": mailbox.address, "name": forwarder.get_full_name() or forwarder.username}
