@@ -7,14 +7,14 @@ that the figures in docs/benchmarks.md are the figures of production training.
 
 from __future__ import annotations
 
+import array
 import dataclasses
 import datetime as dt
 import functools
 import hashlib
 import io
 import itertools
-import multiprocessing
-import os
+import math
 import re
 import warnings
 import weakref
@@ -116,47 +116,68 @@ class FeatureOptions:
     baseline: bool = False
 
 
-# From this many texts on, `ChunkedTfidfVectorizer` counts the n-grams of halves of them in two processes.
-CHUNKED_COUNT_MIN_TEXTS = 20_000
+class CharNgramTfidfVectorizer(TfidfVectorizer):
+    """`TfidfVectorizer` with `analyzer="char_wb"` whose counting works word by word: a word's character
+    n-grams depend on the word alone, so each distinct word is cut into n-grams once, and a text's
+    counts are the sum of its words'. That gives exactly the vocabulary and matrix of scikit-learn's
+    own counting (the same terms, first met in the same order), which cuts every n-gram of every
+    word again in pure Python: that was a third of the time of training on 50,000 cases. It runs in
+    one process, so also inside a Celery prefork worker (a daemonic process may not start others).
 
-
-def _count_chunk(vectorizer: TfidfVectorizer, texts: list[str]) -> tuple[dict[str, int], Any]:
-    # scikit-learn's own counting (the vocabulary in order of first appearance), on one chunk.
-    return TfidfVectorizer._count_vocab(vectorizer, texts, False)
-
-
-class ChunkedTfidfVectorizer(TfidfVectorizer):
-    """`TfidfVectorizer` whose fit counts the n-grams of the first and the second half of the texts in
-    two processes, then joins them into exactly the vocabulary and matrix of one pass: counting
-    character n-grams is pure Python, and was a third of the time of training on 50,000 cases.
-
-    Only the fit differs; transforming a text is the parent's. Few texts, one core, or a daemonic
-    process (that may not start others) count in one pass, as the parent does.
+    Any other analyser falls back to the parent's counting.
     """
 
     def _count_vocab(self, raw_documents: Any, fixed_vocab: bool) -> tuple[dict[str, int], Any]:
-        texts = raw_documents if isinstance(raw_documents, list) else list(raw_documents)
-        if (fixed_vocab or len(texts) < CHUNKED_COUNT_MIN_TEXTS or (os.cpu_count() or 1) < 2
-                or multiprocessing.current_process().daemon):
-            return super()._count_vocab(texts, fixed_vocab)
-        half = len(texts) // 2
-        (vocabulary, first), (later_vocabulary, second) = joblib.Parallel(n_jobs=2)(
-            joblib.delayed(_count_chunk)(self, chunk) for chunk in (texts[:half], texts[half:]))
-        # The second half's new terms follow the first half's in order of first appearance, as in one pass.
-        remap = np.empty(len(later_vocabulary), dtype=np.int64)
-        for term, index in sorted(later_vocabulary.items(), key=lambda item: item[1]):
-            remap[index] = vocabulary.setdefault(term, len(vocabulary))
-        width = len(vocabulary)
-        second = sparse.csr_matrix((second.data, remap[second.indices], second.indptr),
-                                   shape=(second.shape[0], width), dtype=self.dtype)
-        second.sort_indices()
-        first = sparse.csr_matrix((first.data, first.indices, first.indptr), shape=(first.shape[0], width),
-                                  dtype=self.dtype)
-        matrix = sparse.vstack([first, second], format="csr", dtype=self.dtype)
-        index_dtype = np.int32 if matrix.nnz <= np.iinfo(np.int32).max else np.int64
-        matrix.indices = matrix.indices.astype(index_dtype, copy=False)
-        matrix.indptr = matrix.indptr.astype(index_dtype, copy=False)
+        if self.analyzer != "char_wb" or self.tokenizer is not None:
+            return super()._count_vocab(raw_documents, fixed_vocab)
+        preprocess = self.build_preprocessor()
+        low, high = self.ngram_range
+        white_spaces = self._white_spaces
+        vocabulary: dict[str, int] = self.vocabulary_ if fixed_vocab else {}
+        word_terms: dict[str, array.array[int]] = {}
+        indices: array.array[int] = array.array("q")
+        indptr = [0]
+        for document in raw_documents:
+            for word in white_spaces.sub(" ", preprocess(self.decode(document))).split():
+                terms = word_terms.get(word)
+                if terms is None:
+                    terms = array.array("q")
+                    for gram in _char_wb_word_ngrams(word, low, high):
+                        index = vocabulary.get(gram)
+                        if index is None and not fixed_vocab:
+                            index = vocabulary[gram] = len(vocabulary)
+                        if index is not None:
+                            terms.append(index)
+                    word_terms[word] = terms
+                indices.extend(terms)
+            indptr.append(len(indices))
+        if not fixed_vocab and not vocabulary:
+            raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
+        index_dtype = np.int32 if max(len(indices), len(vocabulary)) <= np.iinfo(np.int32).max else np.int64
+        columns = np.frombuffer(indices, dtype=np.int64).astype(index_dtype)
+        # Each occurrence counts one; summing the duplicates of a row gives the counts, sorted by column.
+        matrix = sparse.csr_matrix((np.ones(len(columns), dtype=self.dtype), columns,
+                                    np.asarray(indptr, dtype=index_dtype)),
+                                   shape=(len(indptr) - 1, len(vocabulary)), dtype=self.dtype)
+        matrix.sum_duplicates()
         return vocabulary, matrix
+
+
+# Models stored before the class was renamed unpickle under the old name.
+ChunkedTfidfVectorizer = CharNgramTfidfVectorizer
+
+
+def _char_wb_word_ngrams(word: str, low: int, high: int) -> list[str]:
+    # scikit-learn's `_char_wb_ngrams` for one word: padded by a space each side, a word shorter than
+    # n counted once, whole.
+    padded = f" {word} "
+    length = len(padded)
+    grams: list[str] = []
+    for n in range(low, high + 1):
+        grams.extend(padded[offset:offset + n] for offset in range(max(1, length - n + 1)))
+        if length <= n:
+            break
+    return grams
 
 
 def features_build(options: FeatureOptions) -> FeatureUnion | TfidfVectorizer:
@@ -167,7 +188,7 @@ def features_build(options: FeatureOptions) -> FeatureUnion | TfidfVectorizer:
     if options.baseline:
         return TfidfVectorizer()
     parts: list[tuple[str, Any]] = [
-        ("chars", ChunkedTfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True,
+        ("chars", CharNgramTfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True,
                                   max_features=150_000, preprocessor=text_normalise, dtype=np.float32)),
         ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), min_df=1, sublinear_tf=True,
                                   max_features=100_000, preprocessor=text_normalise, dtype=np.float32)),
@@ -181,9 +202,20 @@ def features_build(options: FeatureOptions) -> FeatureUnion | TfidfVectorizer:
 # Passes over all the cases when the final model continues from the probe (see `classifier_fit`): two
 # keep the probe's temperature valid (more sharpen the model past it: vague texts came out sure).
 WARM_START_PASSES = 2
+# Passes over the cases at most when a model starts from nothing (the probe, and classes new to it).
+PROBE_PASSES = 10
+# SGD learns by updates, one per case and pass: from 25,000 cases on, fewer passes (at least five)
+# make as many updates as ten passes over fewer cases, and cost proportionally less time.
+PROBE_UPDATES = 250_000
+PROBE_PASSES_MIN = 5
 
 
-def _estimator(options: FeatureOptions, *, multi_label: bool) -> Any:
+def passes_for(rows: int) -> int:
+    """The passes at most over `rows` cases for a model that starts from nothing."""
+    return max(PROBE_PASSES_MIN, min(PROBE_PASSES, math.ceil(PROBE_UPDATES / max(rows, 1))))
+
+
+def _estimator(options: FeatureOptions, *, multi_label: bool, rows: int) -> Any:
     base: Any
     if options.baseline:
         base = LogisticRegression(max_iter=1000)
@@ -191,7 +223,7 @@ def _estimator(options: FeatureOptions, *, multi_label: bool) -> Any:
         # Logistic loss by stochastic gradient descent: as accurate as lbfgs on these features, and its
         # time grows linearly with the cases (50,000 cases: docs/benchmarks.md).
         # n_jobs: the one-against-the-rest problems of a multi-class model run on every core.
-        base = SGDClassifier(loss="log_loss", alpha=1e-4, max_iter=10, tol=1e-4, n_iter_no_change=3,
+        base = SGDClassifier(loss="log_loss", alpha=1e-4, max_iter=passes_for(rows), tol=1e-4, n_iter_no_change=3,
                              random_state=0, n_jobs=-1)
     return OneVsRestClassifier(base) if multi_label else base
 
@@ -398,7 +430,7 @@ def classifier_fit(examples: Sequence[Example], *, target: str, multi_label: boo
     texts = [e.text for e in usable]
     weights = np.array([e.weight for e in usable], dtype=np.float64)
     pipeline = Pipeline([("features", features_build(options)),
-                         ("model", _estimator(options, multi_label=multi_label))])
+                         ("model", _estimator(options, multi_label=multi_label, rows=len(usable)))])
     if multi_label:
         binarizer = MultiLabelBinarizer(classes=labels)
         y: Any = binarizer.fit_transform([e.labels for e in usable])
@@ -419,11 +451,12 @@ def classifier_fit(examples: Sequence[Example], *, target: str, multi_label: boo
     order = sorted(range(len(usable)), key=lambda i: usable[i].at)
     cut = int(len(order) * 0.85)
     older, newer = order[:cut], order[cut:]
-    model = _estimator(options, multi_label=False)
+    model = _estimator(options, multi_label=False, rows=len(older))
     temperature = None
+    start: dict[str, np.ndarray] = {}
     labels_y = np.array(y, dtype=object)
     if len(newer) >= 10 and len({y[i] for i in older}) >= 2:
-        with warnings.catch_warnings():  # ten passes at most, converged or not (CV: no better with more)
+        with warnings.catch_warnings():  # `passes_for` at most, converged or not (CV: no better with more)
             warnings.simplefilter("ignore", ConvergenceWarning)
             model.fit(matrix[older], labels_y[older], sample_weight=weights[older])
         probe_classes = [str(c) for c in model.classes_]
@@ -431,18 +464,57 @@ def classifier_fit(examples: Sequence[Example], *, target: str, multi_label: boo
         if len(known) >= 10:
             temperature = temperature_fit(_scores(model, matrix[known]),
                                           np.array([probe_classes.index(y[i]) for i in known]))
-        if set(probe_classes) == {str(label) for label in y}:
+        all_classes = sorted({str(label) for label in y})
+        if probe_classes == all_classes:
             model.set_params(warm_start=True, max_iter=WARM_START_PASSES)
-        else:  # labels only the newest cases have: the model must start again over all of them
-            model = _estimator(options, multi_label=False)
+        elif len(probe_classes) > 2:
+            # Labels only the newest cases have: each class is its own problem (one against the rest),
+            # so only the new ones are learnt from the start, over all the cases; the final passes
+            # then continue from the probe's and the new classes' weights together.
+            coef, intercept = _weights_with_new_classes(model, all_classes, matrix, labels_y,
+                                                        weights=weights, options=options)
+            model = _estimator(options, multi_label=False, rows=len(usable))
+            model.set_params(max_iter=WARM_START_PASSES)
+            start = {"coef_init": coef, "intercept_init": intercept}
+        else:  # a probe of two classes has one weight vector, not one per class: start again
+            model = _estimator(options, multi_label=False, rows=len(usable))
     with warnings.catch_warnings():
         # A warm start of two passes stops before SGD's own convergence test, by design.
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(matrix, labels_y, sample_weight=weights)
+        model.fit(matrix, labels_y, sample_weight=weights, **start)
     pipeline = Pipeline([("features", features), ("model", model)])
     classes = [str(c) for c in model.classes_]
     return TrainedClassifier(target=target, multi_label=False, pipeline=pipeline, classes=classes,
                              temperature=temperature)
+
+
+def _weights_with_new_classes(probe: Any, all_classes: list[str], matrix: Any, labels_y: np.ndarray, *,
+                              weights: np.ndarray, options: FeatureOptions) -> tuple[np.ndarray, np.ndarray]:
+    """Starting weights for every class (in `all_classes`' order, which is SGD's): the probe's for the
+    classes it knows, and for the others weights learnt from the start over all the cases."""
+    known = {str(c): i for i, c in enumerate(probe.classes_)}
+    new = [c for c in all_classes if c not in known]
+    learnt: dict[str, tuple[np.ndarray, float]] = {}
+    fresh = _estimator(options, multi_label=False, rows=matrix.shape[0])
+    with warnings.catch_warnings():  # `passes_for` at most, as the probe
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        if len(new) == 1:  # one class against the rest: a binary problem
+            fresh.fit(matrix, labels_y == new[0], sample_weight=weights)
+            learnt[new[0]] = (fresh.coef_[0], float(fresh.intercept_[0]))
+        else:  # the new classes against one stand-in for all the known ones
+            rest = "\x00" + max(all_classes)
+            fresh.fit(matrix, np.where(np.isin(labels_y, new), labels_y, rest), sample_weight=weights)
+            for i, c in enumerate(fresh.classes_):
+                if c != rest:
+                    learnt[str(c)] = (fresh.coef_[i], float(fresh.intercept_[i]))
+    coef = np.empty((len(all_classes), matrix.shape[1]), dtype=np.float64)
+    intercept = np.empty(len(all_classes), dtype=np.float64)
+    for row, c in enumerate(all_classes):
+        if c in known:
+            coef[row], intercept[row] = probe.coef_[known[c]], probe.intercept_[known[c]]
+        else:
+            coef[row], intercept[row] = learnt[c]
+    return coef, intercept
 
 
 def _coverage_at_precision(confidences: np.ndarray, correct: np.ndarray, target: float) -> tuple[float, float | None]:

@@ -7,8 +7,14 @@ import datetime as dt
 
 import numpy as np
 import pytest
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from civicdesk.routing.classifier import (
+    PROBE_PASSES,
+    PROBE_PASSES_MIN,
+    WARM_START_PASSES,
+    CharNgramTfidfVectorizer,
     Example,
     FeatureOptions,
     ModelIntegrityError,
@@ -21,6 +27,7 @@ from civicdesk.routing.classifier import (
     learnable,
     lemmatiser_available,
     no_worse,
+    passes_for,
     reliability,
     split_by_time,
     text_normalise,
@@ -195,3 +202,71 @@ def test_multi_label_probabilities_equal_scikit_learns_for_a_few_rows():
     trained = TrainedClassifier(target="category", multi_label=True, pipeline=Pipeline([("model", model)]),
                                 classes=["a", "b", "c", "d"])
     assert np.allclose(trained.probabilities_of(matrix[:5]), model.predict_proba(matrix[:5]))
+
+
+CHAR_TEXTS = [
+    "Kuoppa kadulla 12, pyörätien kohdalla!", "", "a", "ab  c\t\nd\u00a0e", "Ääkkösiä ÅÅ öö — katuvalot",
+    "Kuopissa on vettä; kuoppa kadulla taas", "x" * 40, "ilmoitus ilmoitus ilmoitus", "  välilyöntejä   ",
+]
+
+
+@pytest.mark.parametrize("options", [
+    {"ngram_range": (2, 5), "min_df": 2, "max_features": 150},
+    {"ngram_range": (2, 5), "min_df": 1, "max_features": None, "sublinear_tf": True},
+    {"ngram_range": (1, 3), "min_df": 1, "max_features": 40, "lowercase": False},
+    {"ngram_range": (3, 3), "min_df": 1, "max_features": None, "dtype": np.float64},
+])
+def test_word_by_word_character_counting_equals_scikit_learns(options):
+    options = {"analyzer": "char_wb", "preprocessor": text_normalise, "dtype": np.float32} | options
+    ours, theirs = CharNgramTfidfVectorizer(**options), TfidfVectorizer(**options)
+    fitted, expected = ours.fit_transform(CHAR_TEXTS), theirs.fit_transform(CHAR_TEXTS)
+    assert ours.vocabulary_ == theirs.vocabulary_
+    np.testing.assert_array_equal(ours.idf_, theirs.idf_)
+    new_texts = [*CHAR_TEXTS[::-1], "tuntematon sana zzqx", ""]
+    for got, want in ((fitted, expected), (ours.transform(new_texts), theirs.transform(new_texts))):
+        assert got.dtype == want.dtype
+        assert got.shape == want.shape
+        np.testing.assert_array_equal(got.indptr, want.indptr)
+        np.testing.assert_array_equal(got.indices, want.indices)
+        np.testing.assert_array_equal(got.data, want.data)
+
+
+def test_word_by_word_counting_refuses_texts_without_words_as_scikit_learn_does():
+    for vectorizer in (CharNgramTfidfVectorizer(analyzer="char_wb"), TfidfVectorizer(analyzer="char_wb")):
+        with pytest.raises(ValueError, match="empty vocabulary"):
+            vectorizer.fit(["", "   "])
+
+
+def test_word_by_word_counting_leaves_other_analysers_to_scikit_learn():
+    ours = CharNgramTfidfVectorizer(analyzer="word").fit_transform(CHAR_TEXTS)
+    theirs = TfidfVectorizer(analyzer="word").fit_transform(CHAR_TEXTS)
+    assert isinstance(ours, sparse.csr_matrix)
+    assert (ours != theirs).nnz == 0
+
+
+def test_labels_only_the_newest_cases_have_are_learnt_while_the_rest_continue_from_the_probe():
+    examples = synthetic_examples(240)
+    newest = max(e.at for e in examples)
+    # A topic that appears only in the last days (say, a new service): outside the probe's 85 %.
+    new_topic = [Example(text=f"Sähköpotkulaudat ovat kaatuneet jalkakäytävälle {n}. kerran tällä viikolla",
+                         labels=["scooters"], at=newest + dt.timedelta(minutes=n)) for n in range(8)]
+    another = [Example(text=f"Uimarannan vedessä on sinilevää {n}. päivänä", labels=["beaches"],
+                       at=newest + dt.timedelta(minutes=20 + n)) for n in range(8)]
+    model = classifier_fit([*examples, *new_topic, *another], target="group", multi_label=False)
+    estimator = model.pipeline.named_steps["model"]
+    assert set(model.classes) == {"streets", "parks", "social", "scooters", "beaches"}
+    assert estimator.n_iter_ == WARM_START_PASSES < PROBE_PASSES, "the final model continued, not started again"
+    assert model.temperature is not None
+    assert model.predict(["Sähköpotkulauta kaatunut jalkakäytävälle"])[0].label == "scooters"
+    assert model.predict(["Sinilevää uimarannalla"])[0].label == "beaches"
+    assert model.predict(["Kadulla on syvä kuoppa ja asfaltti rikki"])[0].label == "streets"
+    # One new label alone is a binary problem of its own.
+    single = classifier_fit([*examples, *new_topic], target="group", multi_label=False)
+    assert "scooters" in single.classes
+    assert single.predict(["Sähköpotkulauta kaatunut jalkakäytävälle"])[0].label == "scooters"
+
+
+def test_fewer_passes_over_many_cases_as_many_updates_and_never_below_the_minimum():
+    assert passes_for(0) == passes_for(900) == passes_for(25_000) == PROBE_PASSES
+    assert passes_for(42_500) == 6
+    assert passes_for(50_000) == passes_for(1_000_000) == PROBE_PASSES_MIN
