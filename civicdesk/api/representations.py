@@ -7,6 +7,7 @@ Field lists follow the spec's examples; the 6Aika/CitySDK extensions (`extension
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from civicdesk.api.selectors import CategoryIndex, ServiceRequestRow
 from civicdesk.cases.models import CaseType, Category, FeedbackSubtype, Status, detailed_status_of
+from civicdesk.intake.models import QuestionKind, TopicQuestion
 
 SPECIFICATION_URL = "http://wiki.open311.org/GeoReport_v2"
 # When this API last changed in a way clients should notice (discovery's `changeset`).
@@ -46,15 +48,61 @@ def discovery(*, endpoint_url: str) -> dict[str, Any]:
     }
 
 
-def service_attributes(*, category: Category, case_types: list[CaseType]) -> list[dict[str, Any]]:
+# A topic question's kind → the attribute's datatype (GeoReport v2: string, number, datetime, text,
+# singlevaluelist, multivaluelist).
+QUESTION_DATATYPES: dict[str, str] = {
+    QuestionKind.TEXT: "string",
+    QuestionKind.CHOICE: "singlevaluelist",
+    QuestionKind.YES_NO: "singlevaluelist",
+    QuestionKind.NUMBER: "number",
+    QuestionKind.DATE: "datetime",
+}
+# Open311 clients send yes/no as these keys; the form's field takes "yes" and "no".
+YES_NO_KEYS = {"true": "yes", "false": "no"}
+
+
+def question_code(question: TopicQuestion) -> str:
+    """The attribute code of a topic's question: stable while the question exists, whatever its label."""
+    return f"q{question.pk}"
+
+
+def _question_attribute(question: TopicQuestion, *, order: int) -> dict[str, Any]:
+    explained: dict[str, str] = {
+        QuestionKind.TEXT: _("Text, at most 500 characters."),
+        QuestionKind.CHOICE: _("One of the keys of the values."),
+        QuestionKind.YES_NO: _("true or false."),
+        QuestionKind.NUMBER: _("A number such as 12.5."),
+        QuestionKind.DATE: _("A date such as 2026-11-23 (a time, if given, is not kept)."),
+    }
+    attribute: dict[str, Any] = {
+        "variable": True,
+        "code": question_code(question),
+        "datatype": QUESTION_DATATYPES.get(question.kind, "string"),
+        "required": question.required,
+        "datatype_description": " ".join(part for part in (str(question.help_text or ""),
+                                                           str(explained.get(question.kind, ""))) if part),
+        "order": order,
+        "description": str(question.label),
+        # Always present (empty unless a list), so every attribute has the same fields in JSON and XML.
+        "values": [],
+    }
+    if question.kind == QuestionKind.CHOICE:
+        # Keys are positions, as on the residents' form: an answer does not depend on the language.
+        attribute["values"] = [{"key": str(n), "name": option} for n, option in enumerate(question.choice_list, 1)]
+    elif question.kind == QuestionKind.YES_NO:
+        attribute["values"] = [{"key": "true", "name": _("Yes")}, {"key": "false", "name": _("No")}]
+    return attribute
+
+
+def service_attributes(*, category: Category, case_types: list[CaseType],
+                       questions: Sequence[TopicQuestion] = ()) -> list[dict[str, Any]]:
     """The attributes of a service definition (what a client may send as `attribute[code]`).
 
     Derived from the organisation's configuration: which type of message it is (its postable case
-    types) and, for feedback, the subtype. Hook: when the residents' form gains questions per topic
-    (civicdesk.intake), the questions of the topics filed under `category` are added here, each as
-    one attribute (text → string, choice → singlevaluelist, yes/no → singlevaluelist true/false,
-    number → number, date → datetime), and `views.RequestsView` passes their answers on to
-    `case_intake` with the others.
+    types), for feedback the subtype, and the questions of the residents' form topics filed under
+    `category` (`selectors.service_questions`), each as `q<id>` (text → string, choice →
+    singlevaluelist, yes/no → singlevaluelist true/false, number → number, date → datetime) in the
+    form's order. `views.RequestsView` checks their answers with the form's own fields.
     """
     attributes: list[dict[str, Any]] = []
     if len(case_types) > 1:
@@ -79,6 +127,8 @@ def service_attributes(*, category: Category, case_types: list[CaseType]) -> lis
             "description": _("What kind of feedback is this?"),
             "values": [{"key": value, "name": str(label)} for value, label in FeedbackSubtype.choices if value],
         })
+    for question in questions:
+        attributes.append(_question_attribute(question, order=len(attributes) + 1))
     return attributes
 
 

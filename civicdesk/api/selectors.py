@@ -25,6 +25,7 @@ from civicdesk.api.errors import Open311Error, invalid_parameter
 from civicdesk.api.params import RequestFilters
 from civicdesk.cases.models import Case, CaseCategory, CaseKind, CaseType, Category, Status
 from civicdesk.cases.selectors import REFERENCE_RE
+from civicdesk.intake.models import TopicQuestion
 from civicdesk.organizations.models import Organization, ServiceGroup
 
 EARTH_RADIUS_M = 6_371_000.0
@@ -109,6 +110,33 @@ def postable_case_types(organization: Organization) -> list[CaseType]:
             special_data_groups__isnull=True
         )
         cached = (time.monotonic(), sorted(types, key=lambda t: (POSTABLE_KINDS.index(t.kind), t.name)))
+        _configuration[key] = cached
+    return cached[1]
+
+
+def service_questions(organization: Organization | int) -> dict[int, list[TopicQuestion]]:
+    """The questions of the residents' form topics, per category the topics file under (cached like categories).
+
+    Only topics that take contacts (active, not sent elsewhere) and do not name a case type
+    guarded by special-category groups; in the form's order (topic, then question). 1 query.
+    The instances are shared between requests and only read: their translated fields resolve in
+    each request's language.
+    """
+    organization_id = organization if isinstance(organization, int) else organization.pk
+    key = ("questions", organization_id)
+    cached = _configuration.get(key)
+    if cached is None or time.monotonic() - cached[0] > CONFIGURATION_SECONDS:
+        questions = (
+            TopicQuestion.objects.filter(topic__organization_id=organization_id, topic__is_active=True,
+                                         topic__redirect_url="", topic__category__isnull=False)
+            .exclude(topic__case_types__special_data_groups__isnull=False)
+            .select_related("topic")
+            .order_by("topic__position", "topic_id", "position", "id")
+        )
+        by_category: dict[int, list[TopicQuestion]] = {}
+        for question in questions:
+            by_category.setdefault(question.topic.category_id or 0, []).append(question)
+        cached = (time.monotonic(), by_category)
         _configuration[key] = cached
     return cached[1]
 

@@ -13,7 +13,8 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
 from drf_spectacular.utils import extend_schema
@@ -31,6 +32,7 @@ from civicdesk.api.selectors import (
     CategoryIndex,
     organization_for_jurisdiction,
     postable_case_types,
+    service_questions,
     service_request,
     service_request_for_token,
     service_requests,
@@ -38,8 +40,10 @@ from civicdesk.api.selectors import (
 from civicdesk.cases.models import CaseType
 from civicdesk.cases.services import SUPPORTED_LANGUAGES
 from civicdesk.core.request_context import client_address_rate_key
-from civicdesk.intake.services import case_intake
+from civicdesk.intake.models import QuestionKind, Topic, TopicQuestion
+from civicdesk.intake.services import case_intake, form_answers_build
 from civicdesk.organizations.models import Organization
+from civicdesk.portal.forms import TopicAnswersForm
 
 DESCRIPTION_MAX_CHARS = 4000  # GeoReport v2: "free form text limited to 4,000 characters"
 MEDIA_FIELDS = ("media", "media[]")
@@ -111,10 +115,12 @@ class ServicesView(Open311View):
         organization = self.organization(request)
         index = CategoryIndex.load(organization)
         case_types = postable_case_types(organization)
+        questions = service_questions(organization)
         return Response([
             representations.service(
                 c, index=index,
-                has_attributes=bool(representations.service_attributes(category=c, case_types=case_types)),
+                has_attributes=bool(representations.service_attributes(
+                    category=c, case_types=case_types, questions=questions.get(c.pk, []))),
             )
             for c in index.services()
         ])
@@ -132,7 +138,8 @@ class ServiceDefinitionView(Open311View):
         if category is None:
             raise Open311Error(_("service_code: no such service."), status_code=404)
         attributes = representations.service_attributes(
-            category=category, case_types=postable_case_types(organization)
+            category=category, case_types=postable_case_types(organization),
+            questions=service_questions(organization).get(category.pk, []),
         )
         return Response(representations.service_definition(category, attributes=attributes))
 
@@ -194,7 +201,9 @@ class RequestsView(Open311View):
         category = CategoryIndex.load(organization).service_by_code(code)
         if category is None:
             raise invalid_parameter("service_code", _("no such service."))
-        case_type, subtype = self._attributes(data, organization)
+        questions = service_questions(organization).get(category.pk, [])
+        case_type, subtype = self._attributes(data, organization, questions)
+        form_answers = self._answers(data, questions)
         description = params.text(data, "description", max_length=DESCRIPTION_MAX_CHARS)
         if not description:
             raise invalid_parameter("description", _("is required."))
@@ -230,18 +239,20 @@ class RequestsView(Open311View):
             answer_requested=answer_requested,
             consent_text=client.consent_text if has_personal_data else "",
             consent_method="api" if has_personal_data and client.consent_text else "",
-            tracking_url_template=tracking, attachments=files,
+            tracking_url_template=tracking, attachments=files, form_answers=form_answers,
             # A point outside every area of an organisation that has areas is a mistake (a GPS fix
             # at 0,0, another city): refused with 400, as on the residents' form.
             require_inside_areas=True,
         )
         return representations.posted(reference=case.reference, token=case.tracking_token)
 
-    def _attributes(self, data: Any, organization: Organization) -> tuple[CaseType, str]:
+    def _attributes(self, data: Any, organization: Organization,
+                    questions: list[TopicQuestion]) -> tuple[CaseType, str]:
         case_types = postable_case_types(organization)
         if not case_types:
             raise Open311Error(_("This jurisdiction takes no requests through the API."), status_code=404)
-        known = {"attribute[case_type]", "attribute[feedback_subtype]"}
+        known = {"attribute[case_type]", "attribute[feedback_subtype]",
+                 *(f"attribute[{representations.question_code(q)}]" for q in questions)}
         unknown = sorted(k for k in (data or {}) if k.startswith("attribute[") and k not in known)
         if unknown:
             raise invalid_parameter(unknown[0][:60], _("no such attribute for this service."))
@@ -253,6 +264,53 @@ class RequestsView(Open311View):
         if subtype and case_type.kind != "feedback":
             raise invalid_parameter("attribute[feedback_subtype]", _("only for feedback."))
         return case_type, subtype
+
+    def _answers(self, data: Any, questions: list[TopicQuestion]) -> dict[str, Any]:
+        """The answers to the topics' questions, checked by the residents' form's own fields.
+
+        Open311's values become what the form's fields take (true/false → yes/no, a date-time → its
+        date); every refused answer is listed in one error. Stored as the form stores them
+        (`form_answers_build`), with the topic when the answers name one.
+        """
+        if not questions:
+            return {}
+        values: dict[str, str] = {}
+        for question in questions:
+            code = representations.question_code(question)
+            value = params.text(data, f"attribute[{code}]", max_length=1000)
+            if question.kind == QuestionKind.YES_NO:
+                value = representations.YES_NO_KEYS.get(value.lower(), value)
+            elif question.kind == QuestionKind.DATE:
+                value = _date_part(value)
+            values[code] = value
+        form = TopicAnswersForm(values, questions=questions)
+        if not form.is_valid():
+            refusals = [f"attribute[{code}]: {message}" for code, messages in form.errors.items()
+                        for message in messages]
+            raise Open311Error(refusals[0], more=refusals[1:])
+        answers = form.answers()
+        return form_answers_build(topic=_topic_of(questions, answers), answers=answers)
+
+
+def _date_part(value: str) -> str:
+    """A W3C date-time's date in the server's time zone ("2026-11-22T23:30:00Z" → "2026-11-23"); else as given."""
+    if "T" not in value:
+        return value
+    try:
+        moment = parse_datetime(value.replace(" ", "+"))
+    except ValueError:
+        moment = None
+    if moment is None:
+        return value
+    return (timezone.localtime(moment) if timezone.is_aware(moment) else moment).date().isoformat()
+
+
+def _topic_of(questions: list[TopicQuestion], answers: list[tuple[TopicQuestion, Any]]) -> Topic | None:
+    """The topic of the answers: the service's only topic, else the one topic whose questions were answered."""
+    topics = {question.topic_id: question.topic for question in questions}
+    if len(topics) > 1:
+        topics = {q.topic_id: q.topic for q, value in answers if value not in (None, "")}
+    return next(iter(topics.values())) if len(topics) == 1 else None
 
 
 class RequestView(Open311View):

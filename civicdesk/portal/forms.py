@@ -64,7 +64,8 @@ class SearchForm(forms.Form):
                                                       "data-topic-search": ""}))
 
 
-def _question_field(question: TopicQuestion) -> forms.Field:
+def question_field(question: TopicQuestion) -> forms.Field:
+    """The form field of a topic's question: how every channel reads and checks an answer to it."""
     common: dict[str, Any] = {"label": question.label, "required": question.required,
                               "help_text": question.help_text or ""}
     if question.kind == QuestionKind.CHOICE:
@@ -84,6 +85,24 @@ def _question_field(question: TopicQuestion) -> forms.Field:
     if question.kind == QuestionKind.DATE:
         return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), **common)
     return forms.CharField(max_length=ANSWER_MAX_LENGTH, **common)
+
+
+class TopicAnswersForm(forms.Form):
+    """Answers to topics' questions alone, checked by the same fields as on the contact form.
+
+    For channels that send the answers without the form (Open311's `attribute[q<id>]`): the data
+    holds `q<id>` keys with the values the form's fields take (a choice's position, "yes"/"no", a
+    number, a date as 2026-11-23); `answers()` is what `intake.services.form_answers_build` takes.
+    """
+
+    def __init__(self, *args: Any, questions: list[TopicQuestion], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.questions = questions
+        for question in questions:
+            self.fields[f"q{question.pk}"] = question_field(question)
+
+    def answers(self) -> list[tuple[TopicQuestion, Any]]:
+        return [(question, self.cleaned_data.get(f"q{question.pk}")) for question in self.questions]
 
 
 class ContactForm(forms.Form):
@@ -115,7 +134,7 @@ class ContactForm(forms.Form):
             self.fields["kind"].widget = forms.HiddenInput()
             self.fields["kind"].initial = kinds[0][0]
         for question in questions:
-            self.fields[f"q{question.pk}"] = _question_field(question)
+            self.fields[f"q{question.pk}"] = question_field(question)
         self.fields["description"] = forms.CharField(
             label=_("Your message"), max_length=DESCRIPTION_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 8}),
             help_text=_("Describe the matter. Do not write health information or identity codes here."),
