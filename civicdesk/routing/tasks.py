@@ -43,7 +43,7 @@ def route_case_task(*, case_id: int) -> str | None:
     from civicdesk.routing.services import route_case
 
     # Routing reads the case again under its row lock: here only what says it exists.
-    case = Case.objects.filter(pk=case_id).only("id", "organization_id").first()
+    case = next(iter(Case.objects.filter(pk=case_id).only("id", "organization_id")[:1]), None)
     if case is None or RoutingDecision.objects.filter(case_id=case_id).exists():
         return None
     decision = route_case(case=case)
