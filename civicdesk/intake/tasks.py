@@ -128,8 +128,8 @@ def inbound_email_process_task(*, inbound_id: int) -> str:
 def email_acknowledgement_send_task(*, inbound_id: int) -> bool:
     """Acknowledge a case created from a mail: its number, the tracking link, and that answering adds to it."""
     # Not the stored message itself (up to EMAIL_RAW_MAX_BYTES): only what says whether it was acknowledged.
-    row = (InboundEmail.objects.filter(pk=inbound_id, state=InboundState.CASE_CREATED)
-           .only("id", "case_id", "details").first())
+    row = next(iter(InboundEmail.objects.filter(pk=inbound_id, state=InboundState.CASE_CREATED)
+                    .only("id", "case_id", "details")[:1]), None)
     if row is None or row.case_id is None or row.details.get("acknowledged"):
         return False
     case = Case.objects.select_related("organization", "owner_group").get(pk=row.case_id)

@@ -175,10 +175,9 @@ def notifications_create_for_entry(*, entry_id: int) -> int:
     is addressed to, then 3 per candidate recipient for the visibility check.
     """
     # Only what deciding the recipients reads: the visibility check and the rows need only the case's id.
-    entry = (
-        TimelineEntry.objects.select_related("case", "comment_request")
-        .only(*_ENTRY_FIELDS).filter(pk=entry_id).first()
-    )
+    entry = next(iter(
+        TimelineEntry.objects.select_related("case", "comment_request").only(*_ENTRY_FIELDS).filter(pk=entry_id)[:1]
+    ), None)
     if entry is None or entry.kind == EntryKind.CREATED:
         return 0
     case = entry.case

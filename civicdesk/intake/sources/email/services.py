@@ -20,11 +20,12 @@ import re
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext
@@ -246,7 +247,7 @@ def _case_of_thread(organization_id: int, parsed: ParsedEmail) -> Case | None:
     case_of = dict([*inbound, *outbound])
     for message_id in ids:  # the nearest message this one answers decides
         if message_id in case_of:
-            return Case.objects.filter(pk=case_of[message_id]).only(*_FOUND_CASE_FIELDS).first()
+            return _one(Case.objects.filter(pk=case_of[message_id]).only(*_FOUND_CASE_FIELDS))
     return None
 
 
@@ -255,8 +256,8 @@ def _case_of_subject(organization_id: int, parsed: ParsedEmail) -> Case | None:
     found = REFERENCE_RE.search(parsed.subject)
     if not found or not parsed.sender_address:
         return None
-    return Case.objects.filter(organization_id=organization_id, reference=found.group("reference"),
-                               customer_email__iexact=parsed.sender_address).only(*_FOUND_CASE_FIELDS).first()
+    return _one(Case.objects.filter(organization_id=organization_id, reference=found.group("reference"),
+                                    customer_email__iexact=parsed.sender_address).only(*_FOUND_CASE_FIELDS))
 
 
 def _case_id_of_address(address: str) -> int | None:
@@ -269,6 +270,13 @@ def _case_id_of_address(address: str) -> int | None:
 # case again under its row lock.
 _FOUND_CASE_FIELDS = ("id", "organization_id", "customer_email")
 
+M = TypeVar("M", bound=Model)
+
+
+def _one(rows: QuerySet[M]) -> M | None:
+    """The row of a query that matches at most one (a unique key): unlike `first()`, no ordering to build."""
+    return next(iter(rows[:1]), None)
+
 
 def _find_case(row: InboundEmail, parsed: ParsedEmail) -> tuple[Case | None, str]:
     # The token is signed, so it names a real case of ours; the organisation is checked below (the
@@ -277,7 +285,7 @@ def _find_case(row: InboundEmail, parsed: ParsedEmail) -> tuple[Case | None, str
         case_id for case_id in map(_case_id_of_address, [row.envelope_recipient, *parsed.to, *parsed.cc])
         if case_id is not None)
     for case_id in case_ids:
-        case = Case.objects.filter(pk=case_id, organization_id=row.organization_id).only(*_FOUND_CASE_FIELDS).first()
+        case = _one(Case.objects.filter(pk=case_id, organization_id=row.organization_id).only(*_FOUND_CASE_FIELDS))
         if case is not None:
             return case, "reply_address"
     case = _case_of_thread(row.organization_id, parsed)
@@ -330,7 +338,7 @@ def inbound_email_process(*, inbound_id: int) -> InboundEmail | None:
     case from an unknown sender, or a new case through `case_intake` (acknowledged if the mailbox
     says so). Anything that goes wrong leaves the row `failed` with the reason, never lost.
     """
-    row = InboundEmail.objects.filter(pk=inbound_id).order_by().first()
+    row = _one(InboundEmail.objects.filter(pk=inbound_id))
     if row is None or row.state != InboundState.RECEIVED:
         return row
     if row.mailbox_id is not None:
