@@ -23,6 +23,7 @@ from civicdesk.organizations.models import Organization, ServiceGroup
 from civicdesk.routing import selectors
 from civicdesk.routing.models import (
     LANGUAGE_CHOICES,
+    TRANSITION_ROLE_CHOICES,
     ClassifierModel,
     ResolutionCode,
     RoutingRule,
@@ -313,10 +314,24 @@ class WorkflowStateInline(_DraftOnlyInline):
               "timeout_days", "timeout_to", "escalate_after_hours")
 
 
+class WorkflowTransitionForm(forms.ModelForm):
+    roles = forms.TypedMultipleChoiceField(
+        label=_("who may make this move"), choices=TRANSITION_ROLE_CHOICES, required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None chosen: everyone who may handle the case."),
+    )
+
+    class Meta:
+        model = WorkflowTransition
+        fields = ("position", "from_state", "to_state", "name", "requires_resolution_code", "requires_note",
+                  "requires_reply", "roles")
+
+
 class WorkflowTransitionInline(_DraftOnlyInline):
     model = WorkflowTransition
+    form = WorkflowTransitionForm
     fields = ("position", "from_state", "to_state", "name", "requires_resolution_code", "requires_note",
-              "requires_reply")
+              "requires_reply", "roles")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Transitions join saved states: add the states first.

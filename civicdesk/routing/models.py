@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from civicdesk.accounts.models import Role
 from civicdesk.cases.models import Case, CaseType, Category, Channel, CustomerType, Priority, Status
 from civicdesk.core.models import TimestampedModel
 from civicdesk.organizations.models import Area, Organization, ServiceGroup, WorkingCalendar
@@ -423,6 +426,11 @@ class WorkflowState(models.Model):
         return self.name
 
 
+# The roles a workflow move may be limited to: those that handle cases.
+TRANSITION_ROLE_CHOICES = [(role.value, role.label) for role in (Role.SERVICE_ADVISOR, Role.EXPERT,
+                                                                  Role.EXTERNAL_PARTNER)]
+
+
 class WorkflowTransition(models.Model):
     """An allowed move from one state to another, and what staff must give to make it."""
 
@@ -436,6 +444,10 @@ class WorkflowTransition(models.Model):
     requires_resolution_code = models.BooleanField(_("requires a resolution code"), default=False)
     requires_note = models.BooleanField(_("requires an internal note"), default=False)
     requires_reply = models.BooleanField(_("requires a reply to the customer"), default=False)
+    roles = models.JSONField(
+        _("who may make this move"), default=list, blank=True,
+        help_text=_("Roles whose holders may make this move. None chosen: everyone who may handle the case."),
+    )
 
     class Meta:
         verbose_name = _("workflow transition")
@@ -449,6 +461,21 @@ class WorkflowTransition(models.Model):
     @property
     def requires_anything(self) -> bool:
         return self.requires_resolution_code or self.requires_note or self.requires_reply
+
+    def allowed_for(self, access: Any, organization_id: int) -> bool:
+        """Whether a user (their `accounts.permissions.UserAccess`) may make this move; handling the case
+        is checked separately."""
+        return not self.roles or access.is_superuser or access.has_role(organization_id, *self.roles)
+
+    def role_names(self) -> str:
+        """The roles that may make this move, in words (empty when anyone handling the case may)."""
+        labels = dict(TRANSITION_ROLE_CHOICES)
+        return ", ".join(str(labels.get(role, role)) for role in self.roles)
+
+    def clean(self) -> None:
+        known = {value for value, _label in TRANSITION_ROLE_CHOICES}
+        if not isinstance(self.roles, list) or any(role not in known for role in self.roles):
+            raise ValidationError({"roles": _("Choose roles from the list.")})
 
 
 class ResolutionCode(models.Model):

@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from civicdesk.accounts.permissions import access_for
 from civicdesk.cases.models import Case, EntryKind, Priority, Resolution, Status, TimelineEntry
 from civicdesk.cases.permissions import can_handle_case
 from civicdesk.core.errors import ActionNotAllowedError, InvalidInputError, InvalidStateError
@@ -360,8 +361,13 @@ def case_workflow_of(case: Case) -> CaseWorkflow | None:
     return CaseWorkflow.objects.select_related("state", "workflow").filter(case_id=case.pk).first()
 
 
-def transitions_from(row: CaseWorkflow) -> list[WorkflowTransition]:
-    return list(row.state.transitions_out.select_related("to_state").order_by("position", "pk"))
+def transitions_from(row: CaseWorkflow, *, user: Any = None) -> list[WorkflowTransition]:
+    """The moves out of the case's step; with `user`, only those the user's roles allow."""
+    moves = list(row.state.transitions_out.select_related("to_state").order_by("position", "pk"))
+    if user is None:
+        return moves
+    access = access_for(user)
+    return [t for t in moves if t.allowed_for(access, row.workflow.organization_id)]
 
 
 def follow_status(*, case: Case) -> None:
@@ -456,6 +462,9 @@ def case_transition(*, case: Case, actor: Any, transition_id: Any, state_id: Any
         if transition is None:
             raise InvalidInputError(_("That step is not allowed from “%(state)s”.") % {"state": row.state.name},
                                     field="transition")
+        if not transition.allowed_for(access_for(actor), case.organization_id):
+            raise ActionNotAllowedError(_("Only these may take the step “%(step)s”: %(roles)s.")
+                                        % {"step": transition.name, "roles": transition.role_names()})
         code = None
         if transition.requires_resolution_code or resolution_code:
             code = ResolutionCode.objects.filter(workflow_id=row.workflow_id, code=resolution_code).first()

@@ -26,7 +26,7 @@ def workflow_panel(context: template.Context, case: Any) -> dict[str, Any]:
         return {"row": None}
     current = row.workflow.status == WorkflowStatus.ACTIVE
     may_act = current and case.merged_into_id is None and can_handle_case(user, case)
-    transitions = transitions_from(row) if may_act else []
+    transitions = transitions_from(row, user=user) if may_act else []
     needs_codes = any(t.requires_resolution_code for t in transitions)
     all_codes = (list(ResolutionCode.objects.filter(workflow_id=row.workflow_id))
                  if needs_codes or row.resolution_code else [])

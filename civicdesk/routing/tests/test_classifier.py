@@ -249,8 +249,8 @@ def test_labels_only_the_newest_cases_have_are_learnt_while_the_rest_continue_fr
     newest = max(e.at for e in examples)
     # A topic that appears only in the last days (say, a new service): outside the probe's 85 %.
     new_topic = [Example(text=f"Sähköpotkulaudat ovat kaatuneet jalkakäytävälle {n}. kerran tällä viikolla",
-                         labels=["scooters"], at=newest + dt.timedelta(minutes=n)) for n in range(8)]
-    another = [Example(text=f"Uimarannan vedessä on sinilevää {n}. päivänä", labels=["beaches"],
+                         labels=("scooters",), at=newest + dt.timedelta(minutes=n)) for n in range(8)]
+    another = [Example(text=f"Uimarannan vedessä on sinilevää {n}. päivänä", labels=("beaches",),
                        at=newest + dt.timedelta(minutes=20 + n)) for n in range(8)]
     model = classifier_fit([*examples, *new_topic, *another], target="group", multi_label=False)
     estimator = model.pipeline.named_steps["model"]

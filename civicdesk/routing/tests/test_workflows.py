@@ -241,6 +241,49 @@ def test_only_those_who_may_handle_the_case_move_it(city: City):
     assert _state_code(case) == "received"
 
 
+def test_a_step_limited_to_roles_is_refused_to_others_and_not_offered_to_them(client, city: City):
+    workflow = fault_report_workflow(city)
+    # Handing over to the contractor is for service advisors only.
+    WorkflowTransition.objects.filter(workflow=workflow, name="Urakoitsijalle").update(roles=["service_advisor"])
+    case = _started(city)
+    expert = city.fresh("expert")
+    _go(case, expert, "Aloita")
+    handover = _transition(case, "Urakoitsijalle")
+    with translation.override("en"), pytest.raises(ActionNotAllowedError) as refused:
+        case_transition(case=case, actor=expert, transition_id=handover.pk, state_id=handover.from_state_id,
+                        note="Tilattu")
+    assert str(refused.value.message) == "Only these may take the step “Urakoitsijalle”: Service advisor."
+    assert _state_code(case) == "work"
+    client.force_login(expert)
+    page = client.get(f"/staff/cases/{case.reference}/").content.decode()
+    assert ">Ratkaise</button>" in page
+    assert ">Urakoitsijalle</button>" not in page
+    posted = client.post(f"/staff/routing/cases/{case.reference}/workflow/", {
+        "workflow-transition": _transition(case, "Urakoitsijalle").pk,
+        "workflow-state": CaseWorkflow.objects.get(case=case).state_id, "workflow-note": "x"})
+    assert posted.status_code == 403
+    assert _state_code(case) == "work"
+    # The advisor (who may see and handle the case) may.
+    advisor = city.fresh("advisor")
+    _go(case, advisor, "Urakoitsijalle", note="Tilattu urakoitsijalta")
+    assert _state_code(case) == "contractor"
+    # A new version keeps the limit.
+    copy = workflow_new_version(workflow=workflow, actor=city.users["contentadmin"])
+    assert copy.transitions.get(name="Urakoitsijalle").roles == ["service_advisor"]
+
+
+def test_an_unknown_role_on_a_step_is_refused_by_validation(city: City):
+    from django.core.exceptions import ValidationError
+
+    workflow = fault_report_workflow(city, publish=False)
+    step = workflow.transitions.get(name="Aloita")
+    step.roles = ["technical_admin"]
+    with pytest.raises(ValidationError):
+        step.full_clean()
+    step.roles = ["expert", "external_partner"]
+    step.full_clean()
+
+
 def test_the_case_pages_own_actions_move_the_state_along(city: City):
     fault_report_workflow(city)
     case = _started(city)
