@@ -14,7 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civicdesk.api.selectors import CategoryIndex, ServiceRequestRow
+from civicdesk.api.selectors import MEDIA_URL_KEY, CategoryIndex, ServiceRequestRow
 from civicdesk.cases.models import CaseType, Category, FeedbackSubtype, Status, detailed_status_of
 from civicdesk.intake.models import QuestionKind, TopicQuestion
 
@@ -173,14 +173,15 @@ def service_request(row: ServiceRequestRow, *, extensions: bool, zone: dt.tzinfo
         "zipcode": "",
         "lat": row.lat if public else None,
         "long": row.lon if public else None,
-        "media_url": "",
+        "media_url": row.media_url if public else "",
     }
     if extensions:
         data["extended_attributes"] = {
             "title": row.public_title if public else "",
             "detailed_status": detailed_status_of(status=row.status, public_works_status=row.public_works_status),
-            # Attachments are not published (they are not reviewed for personal data when a case is).
-            "media_urls": [],
+            # The address the posting application gave. Uploaded files are not listed: attachments
+            # have no published state (they are not reviewed for personal data when a case is).
+            "media_urls": [row.media_url] if public and row.media_url else [],
         }
     return data
 
@@ -188,6 +189,19 @@ def service_request(row: ServiceRequestRow, *, extensions: bool, zone: dt.tzinfo
 def service_requests(rows: list[ServiceRequestRow], *, extensions: bool) -> list[dict[str, Any]]:
     zone = timezone.get_current_timezone()
     return [service_request(row, extensions=extensions, zone=zone) for row in rows]
+
+
+def media_url_record(*, record: dict[str, Any], media_url: str) -> dict[str, Any]:
+    """The form record (`Case.form_answers`) with a posted media_url: under its own key for the API,
+    and as a row of the answers so staff (case page) and the resident (tracking page) see it."""
+    if not media_url:
+        return record
+    record = {**record, MEDIA_URL_KEY: media_url}
+    record["answers"] = [*record.get("answers", []), {
+        "question": None, "kind": "media_url", "label": _("Photo or file address given by the application"),
+        "value": media_url, "display": media_url,
+    }]
+    return record
 
 
 def posted(*, reference: str, token: str) -> dict[str, Any]:

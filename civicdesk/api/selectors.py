@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import F, FloatField, OuterRef, QuerySet, Subquery
+from django.db.models.fields.json import KT
 from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 from django.utils.translation import gettext as _
 
@@ -34,6 +35,8 @@ EARTH_RADIUS_M = 6_371_000.0
 CONFIGURATION_SECONDS = 30.0
 # Kinds a posting application may choose, in the order used when it chooses none.
 POSTABLE_KINDS = (CaseKind.SERVICE_REQUEST, CaseKind.FAULT_REPORT, CaseKind.FEEDBACK, CaseKind.QUESTION)
+# Where a posted `media_url` is kept in `Case.form_answers` (views.RequestsView, `media_url_record`).
+MEDIA_URL_KEY = "media_url"
 LIST_FIELDS = (
     "id", "organization_id", "reference", "status", "public_works_status", "created_at", "last_activity_at",
     "lat", "lon", "public_title", "public_text", "public_answer", "is_published", "owner_group_id",
@@ -168,6 +171,7 @@ class ServiceRequestRow:
     service_code: str
     is_public: bool
     agency: str
+    media_url: str = ""  # the address a posting application gave (`Case.form_answers["media_url"]`), never fetched
 
 
 def _service_groups(organization_id: int) -> dict[int, ServiceGroup]:
@@ -183,7 +187,8 @@ def _service_groups(organization_id: int) -> dict[int, ServiceGroup]:
 def _listed(cases: QuerySet[Case]) -> QuerySet[Case, dict[str, Any]]:
     """The columns a request shows as dicts, and its primary category in the same statement."""
     primary = CaseCategory.objects.filter(case_id=OuterRef("pk"), is_primary=True).values("category_id")[:1]
-    return cases.values(*LIST_FIELDS, primary_category_id=Subquery(primary))
+    return cases.values(*LIST_FIELDS, primary_category_id=Subquery(primary),
+                        media_url=KT(f"form_answers__{MEDIA_URL_KEY}"))
 
 
 def _rows(cases: list[dict[str, Any]]) -> list[ServiceRequestRow]:
@@ -210,7 +215,7 @@ def _rows(cases: list[dict[str, Any]]) -> list[ServiceRequestRow]:
             lon=case["lon"], public_title=case["public_title"], public_text=case["public_text"],
             public_answer=case["public_answer"], service_name=services[category_id][0],
             service_code=services[category_id][1], is_public=case["is_published"],
-            agency=agencies[group_id],
+            agency=agencies[group_id], media_url=case["media_url"] or "",
         ))
     return rows
 

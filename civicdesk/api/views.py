@@ -10,8 +10,11 @@ prefix).
 from __future__ import annotations
 
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
@@ -207,12 +210,7 @@ class RequestsView(Open311View):
         description = params.text(data, "description", max_length=DESCRIPTION_MAX_CHARS)
         if not description:
             raise invalid_parameter("description", _("is required."))
-        media_url = params.text(data, "media_url", max_length=1000)
-        if media_url:
-            if not media_url.lower().startswith(("http://", "https://")):
-                raise invalid_parameter("media_url", _("must be an http or https address."))
-            # Never fetched (no request leaves the server for a client's URL); staff see it with the text.
-            description = f"{description}\n\nmedia_url: {media_url}"
+        media_url = _media_url(data)
         files = [f for name in MEDIA_FIELDS for f in (request.FILES.getlist(name) if request.FILES else [])]
         if len(files) > settings.OPEN311_MEDIA_MAX_FILES:
             raise invalid_parameter("media", _("too many files (at most %(limit)d).")
@@ -239,7 +237,8 @@ class RequestsView(Open311View):
             answer_requested=answer_requested,
             consent_text=client.consent_text if has_personal_data else "",
             consent_method="api" if has_personal_data and client.consent_text else "",
-            tracking_url_template=tracking, attachments=files, form_answers=form_answers,
+            tracking_url_template=tracking, attachments=files,
+            form_answers=representations.media_url_record(record=form_answers, media_url=media_url),
             # A point outside every area of an organisation that has areas is a mistake (a GPS fix
             # at 0,0, another city): refused with 400, as on the residents' form.
             require_inside_areas=True,
@@ -290,6 +289,27 @@ class RequestsView(Open311View):
             raise Open311Error(refusals[0], more=refusals[1:])
         answers = form.answers()
         return form_answers_build(topic=_topic_of(questions, answers), answers=answers)
+
+
+MEDIA_URL_VALIDATOR = URLValidator(schemes=["http", "https"])
+
+
+def _media_url(data: Any) -> str:
+    """A posted `media_url`: an http(s) address without user name or password, at most 1000 characters.
+
+    Only stored: no request ever leaves the server for it (a client's URL fetched by the server
+    could reach internal addresses). Staff open it in their own browser.
+    """
+    media_url = params.text(data, "media_url", max_length=1000)
+    if not media_url:
+        return ""
+    try:
+        MEDIA_URL_VALIDATOR(media_url)
+    except ValidationError:
+        raise invalid_parameter("media_url", _("must be an http or https address.")) from None
+    if "@" in urlsplit(media_url).netloc:
+        raise invalid_parameter("media_url", _("must be an http or https address."))
+    return media_url
 
 
 def _date_part(value: str) -> str:
