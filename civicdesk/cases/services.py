@@ -281,7 +281,9 @@ def case_refresh_search_vector(*, case_id: int, language: str | None = None) -> 
 
 def _next_reference(organization: Organization, year: int) -> str:
     for _attempt in range(3):
-        sequence = ReferenceSequence.objects.select_for_update().filter(organization=organization, year=year).first()
+        # At most one row (unique per organisation and year): no ordering to build, unlike `first()`.
+        sequence = next(iter(ReferenceSequence.objects.select_for_update()
+                             .filter(organization_id=organization.pk, year=year)[:1]), None)
         if sequence is None:
             if not _create_reference_sequence(organization.pk, year):
                 continue

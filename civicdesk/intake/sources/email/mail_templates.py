@@ -120,8 +120,9 @@ def mail_template_fill(template: MailTemplate, values: dict[str, str]) -> Render
 def mail_template_render(*, organization_id: int, kind: str, language: str,
                          values: dict[str, str]) -> RenderedMail | None:
     """The organisation's active template of this kind in this language, filled in; None: use the built-in text."""
-    template = MailTemplate.objects.filter(organization_id=organization_id, kind=kind, language=language,
-                                           is_active=True).first()
+    # At most one (unique per organisation, kind and language): no ordering to build, unlike `first()`.
+    template = next(iter(MailTemplate.objects.filter(organization_id=organization_id, kind=kind, language=language,
+                                                     is_active=True)[:1]), None)
     return mail_template_fill(template, values) if template is not None else None
 
 
