@@ -29,6 +29,7 @@ from civicdesk.cases.models import Case, CaseCategory, EntryKind, Priority, Stat
 from civicdesk.organizations.calendars import CalendarSnapshot
 from civicdesk.privacy.services import audit_record
 from civicdesk.routing.models import CaseServiceLevel, ServiceLevel
+from civicdesk.routing.workflows import follow_status
 
 logger = logging.getLogger(__name__)
 
@@ -229,6 +230,7 @@ def _record(case: Case, event: str, level: ServiceLevel, *, due: dt.datetime, bo
 
 def _escalate(case: Case, level: ServiceLevel, *, due: dt.datetime) -> None:
     changes: dict[str, Any] = {}
+    old_status = case.status
     if level.breach_raise_priority and case.priority < Priority.URGENT:
         changes["priority"] = [case.priority, case.priority + 1]
         case.priority = case.priority + 1
@@ -239,6 +241,9 @@ def _escalate(case: Case, level: ServiceLevel, *, due: dt.datetime) -> None:
         case.status = Status.NEW
     if changes:
         case.save(update_fields=["priority", "owner_group", "handler", "status", "updated_at"])
+        if case.status != old_status:
+            # The case's workflow step follows its new status at once, as after the case page's actions.
+            follow_status(case=case)
     _record(case, "breach", level, due=due, extra={"notify": level.breach_notify, **({"changes": changes} if changes
                                                                                     else {})})
     audit_record(action="case.service_level_breach", actor=None, actor_label="CivicDesk",

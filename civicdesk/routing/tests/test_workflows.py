@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 from django.core import mail
-from django.utils import translation
+from django.utils import timezone, translation
 
 from civicdesk.cases import services as case_services
 from civicdesk.cases.models import Case, CaseKind, EntryKind, Priority, Resolution, Status
@@ -376,6 +376,23 @@ def test_a_case_left_with_the_contractor_is_escalated_once(city: City, django_ca
     assert case.priority == Priority.HIGH
     assert Notification.objects.filter(case=case, kind=NotificationKind.SERVICE_LEVEL,
                                        params__service_level="workflow_escalation").exists()
+
+
+def test_a_service_level_breach_that_hands_the_case_on_moves_its_step_at_once(city: City):
+    from civicdesk.routing.models import ServiceLevel
+    from civicdesk.routing.service_levels import service_level_apply, service_levels_check
+
+    fault_report_workflow(city)
+    ServiceLevel.objects.create(organization=city.org, name="Viat", first_response_hours=200,
+                                resolution_hours=1, breach_group=city.parks)
+    case = _started(city, owner_group=city.streets)
+    _go(case, city.fresh("expert"), "Aloita")
+    service_level_apply(case=case)
+    assert _state_code(case) == "work"
+    assert service_levels_check(now=timezone.now() + dt.timedelta(days=30))["breached"] == 1
+    case.refresh_from_db()
+    assert (case.owner_group, case.status) == (city.parks, Status.NEW)
+    assert _state_code(case) == "received"
 
 
 def test_the_beat_task_runs_the_tick(city: City):
