@@ -1,5 +1,5 @@
-"""Staff pages of routing: dismissing a duplicate suggestion, moving a case along its workflow, and the
-signals of defective procedures."""
+"""Staff pages of routing: dismissing a duplicate suggestion, moving a case along its workflow, the cases
+in each workflow step, and the signals of defective procedures."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from civicdesk.accounts.permissions import access_for
 from civicdesk.cases.permissions import organization_overview_for
 from civicdesk.core.errors import ApplicationError, InvalidInputError, NotFoundError
 from civicdesk.routing.models import DuplicateSuggestion
@@ -51,6 +53,24 @@ def procedures_page(request: HttpRequest) -> HttpResponse:
         "report": report, "days": days, "periods": PERIODS, "signals": list(SIGNALS.items()),
         "sections": [(key, label, report.cases.get(key, [])) for key, label in SIGNALS.items()],
     })
+
+
+@login_required
+@require_GET
+def workflows_page(request: HttpRequest) -> HttpResponse:
+    """Where the cases are: each workflow in use, the cases the user may see in each of its steps,
+    and with `?step=` the cases of one step, longest there first (R4.2)."""
+    from civicdesk.routing.workflows import STEP_PAGE_SIZE, cases_in_step, workflow_overview
+
+    if not access_for(request.user).roles:
+        raise NotFoundError()
+    context: dict[str, object] = {"overview": workflow_overview(user=request.user)}
+    if "step" in request.GET:
+        state, cases, page, total = cases_in_step(user=request.user, state_id=request.GET.get("step"),
+                                                  page=request.GET.get("page", 1))
+        context.update(step=state, step_cases=cases, page=page, total=total,
+                       has_next=page * STEP_PAGE_SIZE < total, now=timezone.now())
+    return render(request, "routing/workflows.html", context)
 
 
 @login_required

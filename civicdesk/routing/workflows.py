@@ -28,14 +28,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, F, Max, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from civicdesk.accounts.permissions import access_for
 from civicdesk.cases.models import Case, EntryKind, Priority, Resolution, Status, TimelineEntry
-from civicdesk.cases.permissions import can_handle_case
+from civicdesk.cases.permissions import can_handle_case, cases_visible_to
 from civicdesk.core.errors import ActionNotAllowedError, InvalidInputError, InvalidStateError
 from civicdesk.notifications.services import notify_case_event
 from civicdesk.privacy.services import audit_record
@@ -640,3 +640,80 @@ def _escalate(row: CaseWorkflow, now: dt.datetime) -> None:
     audit_record(action="case.workflow_escalation", actor=None, actor_label=WORKFLOW_LABEL,
                  organization_id=case.organization_id, object_type="case", object_id=case.pk,
                  object_label=case.reference, changes={"state": state.code, **changes})
+
+
+# --- where the cases are: the overview of steps (staff page) -------------------------------------
+
+STEP_PAGE_SIZE = 50
+
+
+@dataclasses.dataclass(frozen=True)
+class StepCount:
+    state: WorkflowState
+    cases: int
+    overdue: int
+    oldest_since: dt.datetime | None
+
+
+@dataclasses.dataclass(frozen=True)
+class WorkflowOverview:
+    workflow: Workflow
+    steps: list[StepCount]
+
+
+def _overview_organizations(user: Any) -> list[int]:
+    access = access_for(user)
+    return sorted(access.roles)
+
+
+def workflow_overview(*, user: Any) -> list[WorkflowOverview]:
+    """The workflows in use in the user's organisations, with how many of the cases the user may see
+    stand in each step that is not closed, how many of those are overdue, and since when the
+    longest-waiting one has been there. Three queries."""
+    workflows = list(Workflow.objects.filter(organization_id__in=_overview_organizations(user),
+                                             status=WorkflowStatus.ACTIVE)
+                     .select_related("case_type").order_by("name", "pk"))
+    if not workflows:
+        return []
+    states = list(WorkflowState.objects.filter(workflow__in=workflows).order_by("position", "pk"))
+    now = timezone.now()
+    counted = {
+        row["state_id"]: row for row in CaseWorkflow.objects
+        .filter(workflow__in=workflows, case__in=cases_visible_to(user).values("pk"))
+        .exclude(state__phase=Status.CLOSED)
+        .values("state_id")
+        .annotate(cases=Count("pk"), overdue=Count("pk", filter=Q(case__due_at__lt=now)), oldest=Min("entered_at"))
+    }
+    overview = []
+    for workflow in workflows:
+        steps = []
+        for state in (s for s in states if s.workflow_id == workflow.pk):
+            row = counted.get(state.pk, {})
+            steps.append(StepCount(state=state, cases=row.get("cases", 0), overdue=row.get("overdue", 0),
+                                   oldest_since=row.get("oldest")))
+        overview.append(WorkflowOverview(workflow=workflow, steps=steps))
+    return overview
+
+
+def cases_in_step(*, user: Any, state_id: Any, page: Any = 1) -> tuple[WorkflowState, list[Case], int, int]:
+    """One page of the cases the user may see in a step of a workflow in use, longest there first:
+    (the step, the cases with `in_step_since`, the page number, the number of cases)."""
+    try:
+        state_pk, number = int(state_id), int(page)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInputError(_("Choose one of the steps offered."), field="step") from exc
+    if number < 1 or number > 10_000:
+        raise InvalidInputError(_("No such page."), field="page")
+    state = (WorkflowState.objects.select_related("workflow")
+             .filter(pk=state_pk, workflow__status=WorkflowStatus.ACTIVE,
+                      workflow__organization_id__in=_overview_organizations(user))
+             .exclude(phase=Status.CLOSED).first())
+    if state is None:
+        raise InvalidInputError(_("Choose one of the steps offered."), field="step")
+    cases = cases_visible_to(user).filter(workflow_state__state=state)
+    total = cases.count()
+    offset = (number - 1) * STEP_PAGE_SIZE
+    rows = list(cases.select_related("owner_group", "handler")
+                .annotate(in_step_since=F("workflow_state__entered_at"))
+                .order_by("workflow_state__entered_at", "pk")[offset:offset + STEP_PAGE_SIZE])
+    return state, rows, number, total

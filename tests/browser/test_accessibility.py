@@ -152,6 +152,16 @@ def _tour(site: Workspace, cases: dict[str, Case], *, language: str) -> None:
     page.goto(site.url(f"/staff/routing/cases/{cases['pothole'].reference}/why/", language=language))
     axe_check(page, label="how routing saw the case")
     reflow_check(page, must_see=("main h1",), label="how routing saw the case")
+    page.goto(site.url("/staff/routing/workflows/", language=language))
+    page.locator(".workflow-steps th a").first.click()
+    page.wait_for_load_state()
+    assert page.locator("#step-heading").count() == 1
+    axe_check(page, label="cases by workflow step")
+    reflow_check(page, must_see=("main h1", ".workflow-steps"), label="cases by workflow step")
+    keyboard_check(page, label="cases by workflow step")
+    page.goto(site.url("/staff/routing/procedures/", language=language))
+    axe_check(page, label="procedures to fix")
+    reflow_check(page, must_see=("main h1",), label="procedures to fix")
     page.goto(site.url(case_path, language=language))
     _open_all_details(page)
 

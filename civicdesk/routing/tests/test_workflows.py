@@ -562,3 +562,55 @@ def test_the_case_page_shows_the_step_and_moves_the_case(client, city: City):
     refused = client.post(url, {"workflow-transition": _transition(case, "Urakoitsijalle").pk,
                                 "workflow-state": row.state_id, "workflow-note": "x"})
     assert refused.status_code in (403, 404)
+
+
+# --- where the cases are --------------------------------------------------------------------------
+
+
+def test_the_step_overview_counts_only_cases_the_user_may_see_and_lists_a_step_longest_first(client, city: City,
+                                                                                             other_city: City):
+    from civicdesk.routing.workflows import cases_in_step, workflow_overview
+
+    fault_report_workflow(city)
+    expert, parks_expert = city.fresh("expert"), city.fresh("parks_expert")
+    old = _started(city, owner_group=city.streets, title="Vanha kuoppa")
+    CaseWorkflow.objects.filter(case=old).update(entered_at=timezone.now() - dt.timedelta(days=3))
+    new = _started(city, owner_group=city.streets, title="Uusi kuoppa")
+    Case.objects.filter(pk=new.pk).update(due_at=timezone.now() - dt.timedelta(hours=1))
+    worked = _started(city, owner_group=city.streets)
+    _go(worked, expert, "Aloita")
+    closed = _started(city, owner_group=city.streets)
+    _go(closed, expert, "Aloita")
+    _go(closed, expert, "Ratkaise", resolution_code="fixed", reply="Korjattu.")
+
+    (overview,) = workflow_overview(user=expert)
+    counts = {step.state.code: (step.cases, step.overdue) for step in overview.steps}
+    assert counts["received"] == (2, 1)
+    assert counts["work"] == (1, 0)
+    assert counts["resolved"] == (0, 0)  # closed steps are history, not counted
+    received = next(step for step in overview.steps if step.state.code == "received")
+    assert received.oldest_since is not None
+    assert received.oldest_since < timezone.now() - dt.timedelta(days=2)
+    # Another group's expert sees the workflow but none of these cases.
+    (theirs,) = workflow_overview(user=parks_expert)
+    assert sum(step.cases for step in theirs.steps) == 0
+
+    _state, rows, page, total = cases_in_step(user=expert, state_id=received.state.pk)
+    assert ([c.title for c in rows], page, total) == (["Vanha kuoppa", "Uusi kuoppa"], 1, 2)
+    assert cases_in_step(user=parks_expert, state_id=received.state.pk)[3] == 0
+    for bad in ("x", received.state.pk + 999):
+        with pytest.raises(InvalidInputError):
+            cases_in_step(user=expert, state_id=bad)
+    with pytest.raises(InvalidInputError):  # another organisation's step
+        cases_in_step(user=other_city.fresh("expert"), state_id=received.state.pk)
+
+    client.force_login(expert)
+    page_html = client.get("/staff/routing/workflows/").content.decode()
+    assert "Vikailmoitus" in page_html
+    assert f'href="?step={received.state.pk}"' in page_html
+    listed = client.get(f"/staff/routing/workflows/?step={received.state.pk}")
+    assert listed.status_code == 200
+    assert listed.content.decode().index("Vanha kuoppa") < listed.content.decode().index("Uusi kuoppa")
+    assert client.get("/staff/routing/workflows/?step=<script>").status_code == 400
+    assert client.get(f"/staff/routing/workflows/?step={received.state.pk}&page=0").status_code == 400
+    assert 'href="/staff/routing/workflows/"' in client.get("/staff/").content.decode()
