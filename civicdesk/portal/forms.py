@@ -22,6 +22,7 @@ from civicdesk.cases.models import CaseType
 from civicdesk.intake import selectors as intake_selectors
 from civicdesk.intake.models import ContactFormSettings, ContactKind, LocationNeed, QuestionKind, Topic, TopicQuestion
 from civicdesk.organizations.models import Organization
+from civicdesk.portal import form_guard
 
 DESCRIPTION_MAX_LENGTH = 5000
 MESSAGE_MAX_LENGTH = 5000
@@ -176,6 +177,10 @@ class ContactForm(forms.Form):
             label=self.consent_text,
             error_messages={"required": _("Agree to the processing of your information, or contact us by phone.")},
         )
+        # The spam defence (portal.form_guard); the template writes both inputs itself.
+        # No length limits: an over-long value is caught by the check, with its neutral message.
+        self.fields[form_guard.HONEYPOT_FIELD] = forms.CharField(required=False, strip=False)
+        self.fields[form_guard.STARTED_FIELD] = forms.CharField(required=False, widget=forms.HiddenInput)
 
     @property
     def consent_text(self) -> str:
@@ -198,6 +203,19 @@ class ContactForm(forms.Form):
     @property
     def shows_map(self) -> bool:
         return "address" in self.fields
+
+    @property
+    def started_stamp(self) -> str:
+        """A fresh signed stamp on every rendering, so a form shown again may be sent again."""
+        return form_guard.form_started_stamp()
+
+    @property
+    def honeypot_field(self) -> str:
+        return form_guard.HONEYPOT_FIELD
+
+    @property
+    def started_field(self) -> str:
+        return form_guard.STARTED_FIELD
 
     # --- validation ---------------------------------------------------------------------------
 
@@ -227,8 +245,28 @@ class ContactForm(forms.Form):
             return None
         return lat, lon
 
+    def _spam_check(self, cleaned: dict[str, Any]) -> None:
+        """The honeypot and the time stamp: a neutral refusal that says nothing of which check caught it."""
+        reason = "honeypot" if cleaned.get(form_guard.HONEYPOT_FIELD) else form_guard.form_started_refusal(
+            cleaned.get(form_guard.STARTED_FIELD) or "")
+        if not reason:
+            texts = [cleaned.get("description") or ""] + [
+                value for name, value in cleaned.items() if name.startswith("q") and isinstance(value, str)]
+            limit = settings.PORTAL_CONTACT_MAX_LINKS
+            if form_guard.links_count(*texts) > limit:
+                reason = "links"
+                self.add_error("description", gettext(
+                    "Write at most %(count)d web addresses in your message.") % {"count": limit})
+        if not reason:
+            return
+        form_guard.form_refusal_log(reason=reason, organization=self.organization.slug,
+                                    topic=self.topic.slug if self.topic is not None else "")
+        if reason != "links":
+            self.add_error(None, gettext("Your message could not be sent. Check the form and send it again."))
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        self._spam_check(cleaned)
         if cleaned.get("answer_requested") and not (cleaned.get("email") or cleaned.get("phone")):
             self.add_error("email", _("To get an answer, give an email address or a phone number."))
         if self.shows_map:

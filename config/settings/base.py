@@ -257,6 +257,12 @@ CONTACT_FILES_MAX = env.int("CONTACT_FILES_MAX", default=5)
 CONTACT_FILES_MAX_TOTAL_BYTES = env.int("CONTACT_FILES_MAX_TOTAL_BYTES", default=30 * 1024 * 1024)
 # Seconds each web process keeps a topic's form (topic, questions, types) before reading it again.
 PORTAL_FORM_CACHE_SECONDS = env.int("PORTAL_FORM_CACHE_SECONDS", default=30)
+# Spam defence of the contact form (civicdesk/portal/form_guard.py): a form sent back sooner than
+# the minimum (0: no time check at all) or later than the maximum age after it was shown is
+# refused, and so is a message with more web addresses than the cap.
+PORTAL_FORM_MIN_SECONDS = env.int("PORTAL_FORM_MIN_SECONDS", default=3)
+PORTAL_FORM_MAX_AGE_SECONDS = env.int("PORTAL_FORM_MAX_AGE_SECONDS", default=24 * 60 * 60)
+PORTAL_CONTACT_MAX_LINKS = env.int("PORTAL_CONTACT_MAX_LINKS", default=3)
 
 # --- Open311 GeoReport v2 API (docs/open311.md) -------------------------------------------
 # Reads (GET) per client address; posts per client address (each key also has its own limit, set
