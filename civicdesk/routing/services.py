@@ -325,8 +325,8 @@ def route_case(*, case: Case) -> RoutingDecision | None:
         except Exception:
             logger.exception("could not record the failed routing of case %s", case.pk)
         return None
-    # The steps after routing read the case as routing committed it: its row with the organisation,
-    # the final group and the type, and its final categories, as routing left them (not read again).
+    # The steps after routing read the case as routing committed it: its row with the organisation
+    # and the final group, and its final categories, as routing left them (not read again).
     _suggest_duplicates(routed, category_ids=category_ids)
     _apply_service_level(routed, category_ids=category_ids)
     _start_workflow(routed)
@@ -394,7 +394,8 @@ def _confident_categories(*, organization: Organization, suggestions: Suggestion
 
 def _route(case: Case, *, started: float) -> tuple[RoutingDecision, Case, frozenset[int]]:
     """Route under the case's row lock; returns the decision, the case as routed and its final categories."""
-    case = (Case.objects.select_for_update(of=("self",)).select_related("organization", "owner_group", "case_type")
+    # The case type is read only by a rule that marks special categories (`_apply`), so it is not joined.
+    case = (Case.objects.select_for_update(of=("self",)).select_related("organization", "owner_group")
             .get(pk=case.pk))
     organization = case.organization
     own_categories = frozenset(CaseCategory.objects.filter(case=case).values_list("category_id", flat=True))
