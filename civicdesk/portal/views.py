@@ -186,8 +186,14 @@ def _contact_page(request: HttpRequest, form: ContactForm, status: int = 200) ->
     nearby_url = ""
     if topic is not None and topic.category_id is not None and form.shows_map:
         nearby_url = reverse("portal:contact_nearby", args=[organization.slug]) + "?" + urlencode({"topic": topic.slug})
+    # Notices about the topic (R1.6), on the page itself so they show without JavaScript and in
+    # the embedded form; the form's script narrows them to the area once a place is marked.
+    category_id = topic.category_id if topic is not None else None
+    notices_query = {"org": organization.slug, **({"topic": str(category_id)} if category_id else {})}
     return render(request, "portal/contact.html", {
         "organization": organization, "topic": topic, "form": form, "action": action,
+        "notices": knowledge_selectors.notices_for(organization, category=category_id),
+        "notices_url": reverse("portal:notices") + "?" + urlencode(notices_query),
         "topics_url": reverse("portal:contact", args=[organization.slug]), "nearby_url": nearby_url,
         "addresses_url": reverse("portal:contact_addresses", args=[organization.slug]),
         "map_tile_url": settings.MAP_TILE_URL, "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,

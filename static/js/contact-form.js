@@ -4,7 +4,8 @@
 //     intake.selectors.topics_matching: every word must occur, accents ignored).
 //  2. Form: a Leaflet map to mark the place (click, drag, "use my location"), suggestions from the
 //     organisation's address list, and the contacts already made nearby on this topic (R1.2),
-//     drawn on the map and listed as text for those who do not see the map.
+//     drawn on the map and listed as text for those who do not see the map; the notices above the
+//     form (already on the page for the topic) narrowed to the area of the marked place.
 (function () {
   "use strict";
 
@@ -100,6 +101,21 @@
       }, function () { section.hidden = false; note.textContent = note.dataset.failed; });
     }
 
+    // The notices of the topic in the marked place's area: the server's fragment (portal:notices),
+    // whose content replaces that of the page's live region #notices.
+    var noticesUrl = fieldset.dataset.noticesUrl;
+    var loadNotices = debounce(function (lat, lon) {
+      var region = document.getElementById("notices");
+      if (!noticesUrl || !region) { return; }
+      var url = noticesUrl + (lat === null ? "" : "&lat=" + lat.toFixed(6) + "&lon=" + lon.toFixed(6));
+      fetch(url, { headers: { "Accept": "text/html" }, credentials: "same-origin" })
+        .then(function (response) { if (!response.ok) { throw new Error(response.status); } return response.text(); })
+        .then(function (html) {
+          var found = new DOMParser().parseFromString(html, "text/html").getElementById("notices");
+          if (found && found.innerHTML !== region.innerHTML) { region.innerHTML = found.innerHTML; }
+        }).catch(function () { /* the topic's notices stay as they were */ });
+    }, 400);
+
     function place(lat, lon, opts) {
       latInput.value = lat.toFixed(6);
       lonInput.value = lon.toFixed(6);
@@ -117,6 +133,7 @@
       }
       say("located");
       loadNearby(lat, lon);
+      loadNotices(lat, lon);
     }
 
     function clear() {
@@ -127,6 +144,7 @@
       var section = fieldset.querySelector("[data-nearby]");
       if (section) { section.hidden = true; }
       say("cleared");
+      loadNotices(null, null);
     }
 
     // Address suggestions from the organisation's own list: buttons, reachable by Tab.
