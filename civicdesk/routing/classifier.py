@@ -137,17 +137,16 @@ class CharNgramTfidfVectorizer(TfidfVectorizer):
         word_terms: dict[str, array.array[int]] = {}
         indices: array.array[int] = array.array("q")
         indptr = [0]
+        known, setdefault = vocabulary.get, vocabulary.setdefault
         for document in raw_documents:
             for word in white_spaces.sub(" ", preprocess(self.decode(document))).split():
                 terms = word_terms.get(word)
                 if terms is None:
-                    terms = array.array("q")
-                    for gram in _char_wb_word_ngrams(word, low, high):
-                        index = vocabulary.get(gram)
-                        if index is None and not fixed_vocab:
-                            index = vocabulary[gram] = len(vocabulary)
-                        if index is not None:
-                            terms.append(index)
+                    grams = _char_wb_word_ngrams(word, low, high)
+                    if fixed_vocab:  # transform: terms outside the vocabulary are not counted
+                        terms = array.array("q", [i for i in map(known, grams) if i is not None])
+                    else:  # a new term gets the next index, as in order of first appearance
+                        terms = array.array("q", [setdefault(gram, len(vocabulary)) for gram in grams])
                     word_terms[word] = terms
                 indices.extend(terms)
             indptr.append(len(indices))
@@ -168,15 +167,14 @@ ChunkedTfidfVectorizer = CharNgramTfidfVectorizer
 
 
 def _char_wb_word_ngrams(word: str, low: int, high: int) -> list[str]:
-    # scikit-learn's `_char_wb_ngrams` for one word: padded by a space each side, a word shorter than
-    # n counted once, whole.
+    # scikit-learn's `_char_wb_ngrams` for one word, padded by a space each side: every n-gram of each
+    # length shorter than the padded word, then the padded word itself once if some length reaches it.
     padded = f" {word} "
     length = len(padded)
-    grams: list[str] = []
-    for n in range(low, high + 1):
-        grams.extend(padded[offset:offset + n] for offset in range(max(1, length - n + 1)))
-        if length <= n:
-            break
+    grams = [padded[offset:offset + n] for n in range(low, min(high, length - 1) + 1)
+             for offset in range(length - n + 1)]
+    if length <= high:
+        grams.append(padded)
     return grams
 
 

@@ -270,3 +270,13 @@ def test_fewer_passes_over_many_cases_as_many_updates_and_never_below_the_minimu
     assert passes_for(0) == passes_for(900) == passes_for(25_000) == PROBE_PASSES
     assert passes_for(42_500) == 6
     assert passes_for(50_000) == passes_for(1_000_000) == PROBE_PASSES_MIN
+
+
+@pytest.mark.parametrize("ngram_range", [(1, 1), (1, 3), (2, 5), (3, 3), (4, 6), (5, 9)])
+def test_one_words_character_ngrams_are_scikit_learns_for_every_length(ngram_range):
+    from civicdesk.routing.classifier import _char_wb_word_ngrams
+
+    analyse = TfidfVectorizer(analyzer="char_wb", ngram_range=ngram_range, lowercase=False).build_analyzer()
+    for length in range(1, 12):
+        word = "abcdefghijk"[:length]
+        assert _char_wb_word_ngrams(word, *ngram_range) == analyse(word), word
