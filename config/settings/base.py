@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -211,7 +212,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 
 # --- Internationalisation -----------------------------------------------------------------
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="fi")
-LANGUAGES = [("fi", _("Finnish")), ("sv", _("Swedish")), ("en", _("English"))]
+# The interface languages, from LANGUAGES=fi,sv,en (the default). Finnish, Swedish and English are
+# always there (R1.9; the translated model fields' migrations have their columns); another is added
+# by the steps in docs/guides/admin.md ("Adding a language"): its catalogue under locale/ and the
+# migrations of its model-field columns, before it is listed here.
+LANGUAGE_NAMES = {"fi": _("Finnish"), "sv": _("Swedish"), "en": _("English"), "ro": _("Romanian")}
+LANGUAGES = [(code, LANGUAGE_NAMES.get(code, code)) for code in env.list("LANGUAGES", default=["fi", "sv", "en"])]
+if not {"fi", "sv", "en", LANGUAGE_CODE} <= {code for code, _name in LANGUAGES}:
+    raise ImproperlyConfigured("LANGUAGES must list fi, sv, en and LANGUAGE_CODE; others may be added.")
 MODELTRANSLATION_DEFAULT_LANGUAGE = "fi"
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("fi", "en", "sv")
 LOCALE_PATHS = [BASE_DIR / "locale"]
