@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import translation
 
 from civicdesk.api.tests.conftest import BASE, Open311City, jpeg_with_exif
 from civicdesk.api.tests.test_open311 import form_post, node, post_data, xml
@@ -15,6 +17,14 @@ from civicdesk.cases import services as case_services
 from civicdesk.cases.models import Attachment, Case
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _language_restored() -> Iterator[None]:
+    # Requests to /en/ pages (and `locale=en`) leave English active in this thread; later tests
+    # in the worker expect the default language.
+    with translation.override("fi"):
+        yield
 
 PHOTO = "https://photos.example.org/kuoppa.jpg?size=large&x=1"
 

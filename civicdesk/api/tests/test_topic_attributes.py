@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,6 +16,14 @@ from civicdesk.intake.models import QuestionKind, TopicQuestion
 from tests.factories import add_topic
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _language_restored() -> Iterator[None]:
+    # Requests to /en/ pages (and `locale=en`) leave English active in this thread; later tests
+    # in the worker expect the default language.
+    with translation.override("fi"):
+        yield
 
 
 @pytest.fixture

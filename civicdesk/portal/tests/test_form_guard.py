@@ -9,18 +9,28 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.core import signing
 from django.core.cache import cache
 from django.test import Client
+from django.utils import translation
 
 from civicdesk.cases.models import Case
 from civicdesk.portal import form_guard
 from tests.factories import add_topic
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _language_restored() -> Iterator[None]:
+    # Requests to /en/ pages (and `locale=en`) leave English active in this thread; later tests
+    # in the worker expect the default language.
+    with translation.override("fi"):
+        yield
 
 NEUTRAL = {"en": "Your message could not be sent. Check the form and send it again."}
 

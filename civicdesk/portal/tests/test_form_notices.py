@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from civicdesk.cases.models import Category
 from civicdesk.knowledge.models import Notice, Severity
 from tests.factories import add_topic
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _language_restored() -> Iterator[None]:
+    # Requests to /en/ pages (and `locale=en`) leave English active in this thread; later tests
+    # in the worker expect the default language.
+    with translation.override("fi"):
+        yield
 
 
 def _notice(city: Any, title: str, *, categories: tuple[Category, ...] = (), areas: tuple[Any, ...] = (),
