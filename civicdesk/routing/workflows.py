@@ -160,7 +160,10 @@ def _automatic_problems(state: WorkflowState, moves: list[WorkflowTransition],
 
 
 def workflow_active_for(case_type_id: int) -> Workflow | None:
-    return Workflow.objects.filter(case_type_id=case_type_id, status=WorkflowStatus.ACTIVE).first()
+    # One at most per case type (a partial unique constraint): a slice, without the ordering first()
+    # adds (this runs on every new case and every status change).
+    found = list(Workflow.objects.filter(case_type_id=case_type_id, status=WorkflowStatus.ACTIVE).order_by()[:1])
+    return found[0] if found else None
 
 
 @dataclasses.dataclass
