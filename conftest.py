@@ -20,6 +20,17 @@ def _rate_limit_windows_do_not_roll(monkeypatch: pytest.MonkeyPatch) -> None:
                         else started - (started % period) + period)
 
 
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A request through the test client leaves its language active in the thread (LocaleMiddleware
+    activates it and nothing deactivates it), so a later test in the same worker would run in, say,
+    English. Each test ends back on the default language."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
 @pytest.fixture
 def city(db: None) -> City:
     return build_city()
