@@ -11,12 +11,13 @@ if os.getenv("BENCH_SUBMISSIONS") then
     source = os.getenv("BENCH_SUBMISSIONS")
 end
 local csrf = os.getenv("BENCH_CSRF") or ""
+local started = os.getenv("BENCH_FORM_STARTED") or ""
 for line in io.lines(source) do
     if line ~= "" then
         if mode == "POST" then
             local path, body = line:match("^([^\t]+)\t(.*)$")
             paths[#paths + 1] = path
-            bodies[#bodies + 1] = body .. "&csrfmiddlewaretoken=" .. csrf
+            bodies[#bodies + 1] = body .. "&csrfmiddlewaretoken=" .. csrf .. "&form_started=" .. started
         else
             paths[#paths + 1] = line
         end

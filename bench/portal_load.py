@@ -136,10 +136,14 @@ def token(out: Path, base: str) -> None:
     with opener.open(f"{base}{path}", timeout=30) as response:
         html = response.read().decode()
     found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    # The form's signed start time (portal.form_guard): the load starts seconds later, well past the
+    # minimum, and a stamp serves for a day, as a resident's open form would.
+    started = re.search(r'name="form_started" value="([^"]*)"', html)
     cookie = next((c.value for c in jar if c.name == "csrftoken"), "")
     assert found, "no CSRF token on the form page"
     assert cookie, "no CSRF cookie from the form page"
-    (out / "csrf.json").write_text(json.dumps({"cookie": f"csrftoken={cookie}", "token": found.group(1)}))
+    (out / "csrf.json").write_text(json.dumps({"cookie": f"csrftoken={cookie}", "token": found.group(1),
+                                               "started": started.group(1) if started else ""}))
     print(f"CSRF token from {path}")
 
 
@@ -180,7 +184,7 @@ def run(*, out: Path, base: str, rounds: int, duration: int, warmup: int, concur
         ("nearby", {"BENCH_PATHS": str(out / "nearby_paths.txt")}),
         ("form", {"BENCH_PATHS": str(out / "form_paths.txt")}),
         ("submit", {"BENCH_SUBMISSIONS": str(out / "submissions.txt"), "BENCH_COOKIE": csrf["cookie"],
-                    "BENCH_CSRF": csrf["token"]}),
+                    "BENCH_CSRF": csrf["token"], "BENCH_FORM_STARTED": csrf.get("started", "")}),
     ]
     scenarios = [s for s in scenarios if not only or s[0] in only or s[0] == "hello"]
     for name, env in scenarios:  # warm every worker's caches and connections
