@@ -680,8 +680,8 @@ def workflow_overview(*, user: Any) -> list[WorkflowOverview]:
         return []
     states = list(WorkflowState.objects.filter(workflow__in=workflows).order_by("position", "pk"))
     now = timezone.now()
-    counted = {
-        row["state_id"]: row for row in CaseWorkflow.objects
+    counted: dict[int, dict[str, Any]] = {
+        row["state_id"]: dict(row) for row in CaseWorkflow.objects
         .filter(workflow__in=workflows, case__in=cases_visible_to(user).values("pk"))
         .exclude(state__phase=Status.CLOSED)
         .values("state_id")
@@ -691,7 +691,7 @@ def workflow_overview(*, user: Any) -> list[WorkflowOverview]:
     for workflow in workflows:
         steps = []
         for state in (s for s in states if s.workflow_id == workflow.pk):
-            row = counted.get(state.pk, {})
+            row: dict[str, Any] = counted.get(state.pk, {})
             steps.append(StepCount(state=state, cases=row.get("cases", 0), overdue=row.get("overdue", 0),
                                    oldest_since=row.get("oldest")))
         overview.append(WorkflowOverview(workflow=workflow, steps=steps))
@@ -716,7 +716,7 @@ def cases_in_step(*, user: Any, state_id: Any, page: Any = 1) -> tuple[WorkflowS
     cases = cases_visible_to(user).filter(workflow_state__state=state)
     total = cases.count()
     offset = (number - 1) * STEP_PAGE_SIZE
-    rows = list(cases.select_related("owner_group", "handler")
-                .annotate(in_step_since=F("workflow_state__entered_at"))
-                .order_by("workflow_state__entered_at", "pk")[offset:offset + STEP_PAGE_SIZE])
+    rows: list[Case] = [*cases.select_related("owner_group", "handler")
+                        .annotate(in_step_since=F("workflow_state__entered_at"))
+                        .order_by("workflow_state__entered_at", "pk")[offset:offset + STEP_PAGE_SIZE]]
     return state, rows, number, total
