@@ -136,12 +136,29 @@ def prepare(out: Path, seed: int) -> None:
 
     lats = [p[0] for p in points]
     lons = [p[1] for p in points]
+    # A service's required attributes (the residents' form's required topic questions, e.g. those of
+    # bench/portal_load.py's topics) are answered, as an app that read the service definition would.
+    from civicdesk.api.representations import question_code
+    from civicdesk.api.selectors import service_questions
+    from civicdesk.intake.models import QuestionKind
+
+    answer = {QuestionKind.YES_NO: "false", QuestionKind.CHOICE: "1", QuestionKind.NUMBER: "1",
+              QuestionKind.DATE: "2026-01-01"}
+    questions = service_questions(organization)
+    required = {
+        code: {f"attribute[{question_code(q)}]": answer.get(q.kind, "bench")
+               for q in questions.get(pk, []) if q.required}
+        for pk, code in Category.objects.filter(organization=organization, open311_service_code__in=services)
+        .values_list("pk", "open311_service_code")
+    }
     bodies = []
     for n in range(2000):
+        service = rnd.choice(services)
         fields = {
-            "api_key": key, "service_code": rnd.choice(services),
+            "api_key": key, "service_code": service,
             "description": f"{rnd.choice(WORDS).capitalize()} {' '.join(rnd.choices(WORDS, k=12))}. Bench {n}.",
             "lat": f"{rnd.uniform(min(lats), max(lats)):.6f}", "long": f"{rnd.uniform(min(lons), max(lons)):.6f}",
+            **required.get(service, {}),
         }
         if n % 2:
             fields["email"] = f"bench{n}@example.invalid"
