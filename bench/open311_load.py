@@ -136,8 +136,8 @@ def prepare(out: Path, seed: int) -> None:
 
     lats = [p[0] for p in points]
     lons = [p[1] for p in points]
-    # A service's required attributes (the residents' form's required topic questions, e.g. those of
-    # bench/portal_load.py's topics) are answered, as an app that read the service definition would.
+    # The questions the residents' form requires (bench/portal_load.py's topics have one) are answered
+    # as attributes, as an app that read the service definition would; the API itself requires none.
     from civicdesk.api.representations import question_code
     from civicdesk.api.selectors import service_questions
     from civicdesk.intake.models import QuestionKind

@@ -78,9 +78,12 @@ def _question_attribute(question: TopicQuestion, *, order: int) -> dict[str, Any
         "variable": True,
         "code": question_code(question),
         "datatype": QUESTION_DATATYPES.get(question.kind, "string"),
-        "required": question.required,
-        "datatype_description": " ".join(part for part in (str(question.help_text or ""),
-                                                           str(explained.get(question.kind, ""))) if part),
+        # Never required of an app (one that does not show the question must still be able to report);
+        # the residents' form asks it as required, which the description says.
+        "required": False,
+        "datatype_description": " ".join(part for part in (
+            str(question.help_text or ""), str(explained.get(question.kind, "")),
+            str(_("The residents' form asks this of everyone.")) if question.required else "") if part),
         "order": order,
         "description": str(question.label),
         # Always present (empty unless a list), so every attribute has the same fields in JSON and XML.

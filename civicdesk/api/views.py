@@ -282,7 +282,9 @@ class RequestsView(Open311View):
             elif question.kind == QuestionKind.DATE:
                 value = _date_part(value)
             values[code] = value
-        form = TopicAnswersForm(values, questions=questions)
+        # Optional here, whatever the form requires: an app that does not show a topic's questions
+        # must still be able to report (staff can ask); answers given are checked as on the form.
+        form = TopicAnswersForm(values, questions=questions, enforce_required=False)
         if not form.is_valid():
             refusals = [f"attribute[{code}]: {message}" for code, messages in form.errors.items()
                         for message in messages]

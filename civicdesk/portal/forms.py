@@ -96,11 +96,15 @@ class TopicAnswersForm(forms.Form):
     number, a date as 2026-11-23); `answers()` is what `intake.services.form_answers_build` takes.
     """
 
-    def __init__(self, *args: Any, questions: list[TopicQuestion], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, questions: list[TopicQuestion], enforce_required: bool = True,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.questions = questions
         for question in questions:
-            self.fields[f"q{question.pk}"] = question_field(question)
+            field = question_field(question)
+            if not enforce_required:
+                field.required = False
+            self.fields[f"q{question.pk}"] = field
 
     def answers(self) -> list[tuple[TopicQuestion, Any]]:
         return [(question, self.cleaned_data.get(f"q{question.pk}")) for question in self.questions]

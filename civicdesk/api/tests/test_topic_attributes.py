@@ -74,7 +74,8 @@ def test_the_definition_lists_the_topic_questions_in_the_request_language(
     assert list(yes_no) == ["variable", "code", "datatype", "required", "datatype_description", "order",
                             "description", "values"]
     assert (yes_no["datatype"], yes_no["required"], yes_no["description"]) == (
-        "singlevaluelist", True, "Is it on the road?")
+        "singlevaluelist", False, "Is it on the road?")  # never required of an app (below)
+    assert "The residents' form asks this of everyone." in yes_no["datatype_description"]
     assert yes_no["values"] == [{"key": "true", "name": "Yes"}, {"key": "false", "name": "No"}]
     choice = by_code[f"q{questions['choice'].pk}"]
     assert choice["values"] == [{"key": "1", "name": "On foot"}, {"key": "2", "name": "By bike"},
@@ -127,7 +128,6 @@ def test_answers_are_checked_as_on_the_form_and_stored_for_staff(
 
 
 @pytest.mark.parametrize(("answers", "message"), [
-    ({}, "This field is required."),
     ({"yes_no": "maybe"}, "Select a valid choice."),
     ({"yes_no": "true", "choice": "7"}, "Select a valid choice."),
     ({"yes_no": "true", "number": "lots"}, "Enter a number."),
@@ -175,3 +175,13 @@ def test_a_service_without_questions_takes_no_record(client: Client, o311: Open3
     response = form_post(client, f"{BASE}/requests.json", post_data(o311))
     assert response.status_code == 200
     assert Case.objects.get(reference=response.json()[0]["service_request_id"]).form_answers == {}
+
+
+def test_an_app_that_does_not_answer_a_question_the_form_requires_can_still_report(
+        client: Client, o311: Open311City, questions: dict[str, TopicQuestion]) -> None:
+    response = form_post(client, f"{BASE}/requests.json", post_data(o311, locale="en"))
+    assert response.status_code == 200, response.content
+    reference = response.json()[0]["service_request_id"]
+    record = Case.objects.get(reference=reference).form_answers
+    assert all(row.get("value") in (None, "", [], False) for row in record.get("answers", [])
+               if row.get("question") == questions["yes_no"].pk)
