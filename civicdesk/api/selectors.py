@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +25,7 @@ from civicdesk.api.errors import Open311Error, invalid_parameter
 from civicdesk.api.params import RequestFilters
 from civicdesk.cases.models import Case, CaseCategory, CaseKind, CaseType, Category, Status
 from civicdesk.cases.selectors import REFERENCE_RE
+from civicdesk.core.process_cache import ProcessCache
 from civicdesk.intake.models import TopicQuestion
 from civicdesk.organizations.models import Organization, ServiceGroup
 
@@ -67,13 +67,9 @@ class CategoryIndex:
     def load(cls, organization: Organization | int) -> CategoryIndex:
         """The organisation's categories, read at most every CONFIGURATION_SECONDS per process."""
         organization_id = organization if isinstance(organization, int) else organization.pk
-        key = ("categories", organization_id)
-        cached = _configuration.get(key)
-        if cached is None or time.monotonic() - cached[0] > CONFIGURATION_SECONDS:
-            categories = Category.objects.filter(organization_id=organization_id)
-            cached = (time.monotonic(), cls({c.pk: c for c in categories}))
-            _configuration[key] = cached
-        return cached[1]
+        return _configuration.get(
+            ("categories", organization_id), seconds=CONFIGURATION_SECONDS,
+            load=lambda: cls({c.pk: c for c in Category.objects.filter(organization_id=organization_id)}))
 
     def service_of(self, category_id: int | None) -> Category | None:
         """The category, or its nearest ancestor, that is an active Open311 service."""
@@ -106,15 +102,13 @@ class CategoryIndex:
 
 def postable_case_types(organization: Organization) -> list[CaseType]:
     """The case types an application may post as: active, for residents, not special (cached like categories)."""
-    key = ("case_types", organization.pk)
-    cached = _configuration.get(key)
-    if cached is None or time.monotonic() - cached[0] > CONFIGURATION_SECONDS:
+    def load() -> list[CaseType]:
         types = CaseType.objects.filter(organization=organization, is_active=True, kind__in=POSTABLE_KINDS).filter(
             special_data_groups__isnull=True
         )
-        cached = (time.monotonic(), sorted(types, key=lambda t: (POSTABLE_KINDS.index(t.kind), t.name)))
-        _configuration[key] = cached
-    return cached[1]
+        return sorted(types, key=lambda t: (POSTABLE_KINDS.index(t.kind), t.name))
+
+    return _configuration.get(("case_types", organization.pk), seconds=CONFIGURATION_SECONDS, load=load)
 
 
 def service_questions(organization: Organization | int) -> dict[int, list[TopicQuestion]]:
@@ -126,9 +120,8 @@ def service_questions(organization: Organization | int) -> dict[int, list[TopicQ
     each request's language.
     """
     organization_id = organization if isinstance(organization, int) else organization.pk
-    key = ("questions", organization_id)
-    cached = _configuration.get(key)
-    if cached is None or time.monotonic() - cached[0] > CONFIGURATION_SECONDS:
+
+    def load() -> dict[int, list[TopicQuestion]]:
         questions = (
             TopicQuestion.objects.filter(topic__organization_id=organization_id, topic__is_active=True,
                                          topic__redirect_url="", topic__category__isnull=False)
@@ -139,12 +132,13 @@ def service_questions(organization: Organization | int) -> dict[int, list[TopicQ
         by_category: dict[int, list[TopicQuestion]] = {}
         for question in questions:
             by_category.setdefault(question.topic.category_id or 0, []).append(question)
-        cached = (time.monotonic(), by_category)
-        _configuration[key] = cached
-    return cached[1]
+        return by_category
+
+    return _configuration.get(("questions", organization_id), seconds=CONFIGURATION_SECONDS, load=load)
 
 
-_configuration: dict[tuple[str, int], tuple[float, Any]] = {}
+# An organisation's categories, postable case types and form questions, per process (CONFIGURATION_SECONDS).
+_configuration: ProcessCache[Any] = ProcessCache()
 
 
 def configuration_forget() -> None:
@@ -176,12 +170,9 @@ class ServiceRequestRow:
 
 def _service_groups(organization_id: int) -> dict[int, ServiceGroup]:
     """The organisation's service groups (their names are the agencies), cached like the categories."""
-    key = ("groups", organization_id)
-    cached = _configuration.get(key)
-    if cached is None or time.monotonic() - cached[0] > CONFIGURATION_SECONDS:
-        cached = (time.monotonic(), {g.pk: g for g in ServiceGroup.objects.filter(organization_id=organization_id)})
-        _configuration[key] = cached
-    return cached[1]
+    return _configuration.get(
+        ("groups", organization_id), seconds=CONFIGURATION_SECONDS,
+        load=lambda: {g.pk: g for g in ServiceGroup.objects.filter(organization_id=organization_id)})
 
 
 def _listed(cases: QuerySet[Case]) -> QuerySet[Case, dict[str, Any]]:
