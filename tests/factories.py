@@ -100,6 +100,13 @@ class City:
         """The user reloaded, as a new request would see it (no cached access)."""
         return User.objects.get(pk=self.users[name].pk)
 
+    def admin_user(self, name: str = "contentadmin") -> User:
+        """The user, let into the Django admin (`is_staff`); what they may change there follows their roles."""
+        user = self.users[name]
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+        return user
+
     def case(self, **overrides: Any) -> Case:
         values: dict[str, Any] = {
             "organization": self.org,

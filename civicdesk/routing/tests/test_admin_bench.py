@@ -11,19 +11,12 @@ from tests.factories import City
 pytestmark = pytest.mark.django_db
 
 
-def _admin(city: City):
-    user = city.users["contentadmin"]
-    user.is_staff = True
-    user.save()
-    return user
-
-
 def test_the_bench_shows_the_rule_that_fires_and_each_conditions_verdict(client, city: City, other_city: City):
     RoutingRule.objects.create(organization=city.org, name="Sähköposti ensin", position=1, channels=["email"],
                                set_group=city.intake)
     RoutingRule.objects.create(organization=city.org, name="Puistot", position=2, keywords="puisto",
                                set_group=city.parks)
-    client.force_login(_admin(city))
+    client.force_login(city.admin_user())
     url = reverse("admin:routing_routingrule_test_bench")
     assert reverse("admin:routing_routingrule_test_bench") in client.get(
         reverse("admin:routing_routingrule_changelist")).content.decode()
@@ -39,7 +32,7 @@ def test_the_bench_shows_the_rule_that_fires_and_each_conditions_verdict(client,
 
 
 def test_the_bench_refuses_half_a_place_and_other_organisations(client, city: City, other_city: City):
-    client.force_login(_admin(city))
+    client.force_login(city.admin_user())
     url = reverse("admin:routing_routingrule_test_bench")
     half = client.post(url, {"organization": city.org.pk, "text": "x", "channel": "web_form", "lat": "60.1"})
     assert half.status_code == 400

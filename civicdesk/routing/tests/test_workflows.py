@@ -481,15 +481,8 @@ def test_only_a_draft_is_taken_into_use(city: City):
 # --- the admin and the case page -------------------------------------------------------------------------
 
 
-def _content_admin(city: City):
-    user = city.users["contentadmin"]
-    user.is_staff = True
-    user.save()
-    return user
-
-
 def test_content_admins_edit_a_draft_check_it_and_take_it_into_use(client, city: City, other_city: City):
-    client.force_login(_content_admin(city))
+    client.force_login(city.admin_user())
     with translation.override("fi"):  # the admin speaks the staff default, Finnish
         listing = client.get("/admin/routing/workflow/", HTTP_ACCEPT_LANGUAGE="en")
         assert listing.status_code == 200
