@@ -27,6 +27,7 @@ import random
 import sys
 import time
 from pathlib import Path
+from typing import Any
 from unittest import mock
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -153,8 +154,8 @@ def end_to_end(data: Path) -> dict[str, object]:
     }
 
 
-def scale(data: Path, count: int = 50_000, *, novel_words: float = 0.0) -> dict[str, object]:
-    """Train one model on `count` cases: the export's texts resampled with word dropout.
+def scale_examples(data: Path, count: int = 50_000, *, novel_words: float = 0.0) -> list[Any]:
+    """`count` cases: the export's texts resampled with word dropout.
 
     The export has 888 texts, so the resampled cases reuse few distinct words, which flatters
     counting that works word by word. With `novel_words` > 0 that share of the words of every copy
@@ -162,7 +163,7 @@ def scale(data: Path, count: int = 50_000, *, novel_words: float = 0.0) -> dict[
     distinct words as that share of their words (real mail sits between the two).
     """
     from civicdesk.routing.benchmark import examples_from_jsonl
-    from civicdesk.routing.classifier import Example, classifier_fit
+    from civicdesk.routing.classifier import Example
 
     base = examples_from_jsonl(data, label="service_code")
     rng = random.Random(0)
@@ -175,6 +176,14 @@ def scale(data: Path, count: int = 50_000, *, novel_words: float = 0.0) -> dict[
         if novel_words and i >= len(base):
             words = [w + rng.choice(endings) if rng.random() < novel_words else w for w in words]
         examples.append(Example(text=" ".join(words), labels=source.labels, at=source.at))
+    return examples
+
+
+def scale(data: Path, count: int = 50_000, *, novel_words: float = 0.0) -> dict[str, object]:
+    """Train one model on `scale_examples`, timed."""
+    from civicdesk.routing.classifier import classifier_fit
+
+    examples = scale_examples(data, count, novel_words=novel_words)
     tokens = [w for e in examples for w in e.text.split()]
     started, cpu = time.perf_counter(), time.process_time()
     classifier_fit(examples, target="service_code", multi_label=False)
