@@ -36,7 +36,7 @@ from django.utils.translation import override
 from civicdesk.accounts.permissions import access_for
 from civicdesk.cases.models import Case, EntryKind, Priority, Resolution, Status, TimelineEntry
 from civicdesk.cases.permissions import can_handle_case, cases_visible_to
-from civicdesk.core.errors import ActionNotAllowedError, InvalidInputError, InvalidStateError
+from civicdesk.core.errors import ActionNotAllowedError, InvalidInputError, InvalidStateError, NotFoundError
 from civicdesk.notifications.services import notify_case_event
 from civicdesk.privacy.services import audit_record
 from civicdesk.routing.models import (
@@ -672,9 +672,11 @@ def _overview_organizations(user: Any) -> list[int]:
 def workflow_overview(*, user: Any) -> list[WorkflowOverview]:
     """The workflows in use in the user's organisations, with how many of the cases the user may see
     stand in each step that is not closed, how many of those are overdue, and since when the
-    longest-waiting one has been there. Three queries."""
-    workflows = list(Workflow.objects.filter(organization_id__in=_overview_organizations(user),
-                                             status=WorkflowStatus.ACTIVE)
+    longest-waiting one has been there. Three queries. NotFoundError for a user of no organisation."""
+    organizations = _overview_organizations(user)
+    if not organizations:
+        raise NotFoundError()
+    workflows = list(Workflow.objects.filter(organization_id__in=organizations, status=WorkflowStatus.ACTIVE)
                      .select_related("case_type").order_by("name", "pk"))
     if not workflows:
         return []
