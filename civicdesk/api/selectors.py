@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import F, FloatField, OuterRef, QuerySet, Subquery
 from django.db.models.fields.json import KT
 from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from civicdesk.api.errors import Open311Error, invalid_parameter
@@ -37,10 +39,6 @@ CONFIGURATION_SECONDS = 30.0
 POSTABLE_KINDS = (CaseKind.SERVICE_REQUEST, CaseKind.FAULT_REPORT, CaseKind.FEEDBACK, CaseKind.QUESTION)
 # Where a posted `media_url` is kept in `Case.form_answers` (views.RequestsView, `media_url_record`).
 MEDIA_URL_KEY = "media_url"
-LIST_FIELDS = (
-    "id", "organization_id", "reference", "status", "public_works_status", "created_at", "last_activity_at",
-    "lat", "lon", "public_title", "public_text", "public_answer", "is_published", "owner_group_id",
-)
 
 
 def organization_for_jurisdiction(jurisdiction_id: str) -> Organization:
@@ -62,6 +60,8 @@ class CategoryIndex:
     """An organisation's categories (1 query) with the service code each one files under."""
 
     by_id: dict[int, Category]
+    # (language, category id) → the name and code of its service, each read once (`service_name_and_code`).
+    _service_names: dict[tuple[str, int | None], tuple[str, str]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, organization: Organization | int) -> CategoryIndex:
@@ -81,6 +81,15 @@ class CategoryIndex:
             category = self.by_id.get(category.parent_id) if category.parent_id else None
             seen += 1
         return None
+
+    def service_name_and_code(self, category_id: int | None, language: str) -> tuple[str, str]:
+        """The name (in `language`, the current one) and code of the category's service; ("", "") if none."""
+        found = self._service_names.get((language, category_id))
+        if found is None:
+            service = self.service_of(category_id)
+            found = (str(service.name), service.open311_service_code) if service else ("", "")
+            self._service_names[(language, category_id)] = found
+        return found
 
     def services(self) -> list[Category]:
         return sorted(
@@ -149,7 +158,7 @@ def configuration_forget() -> None:
 @dataclass
 class ServiceRequestRow:
     """What a request shows, read as plain values (no model instances): the case's listed columns
-    (LIST_FIELDS), its service and the name of its owner group (the agency)."""
+    (`_LISTED_COLUMNS`), its service and the name of its owner group (the agency)."""
 
     reference: str
     status: str
@@ -168,45 +177,78 @@ class ServiceRequestRow:
     media_url: str = ""  # the address a posting application gave (`Case.form_answers["media_url"]`), never fetched
 
 
-def _service_groups(organization_id: int) -> dict[int, ServiceGroup]:
-    """The organisation's service groups (their names are the agencies), cached like the categories."""
+@dataclass
+class ServiceGroupIndex:
+    """An organisation's service groups (their names are the agencies), with each name read once per language."""
+
+    by_id: dict[int, ServiceGroup]
+    names: dict[tuple[str, int | None], str] = field(default_factory=dict)
+
+    def name(self, group_id: int | None, language: str) -> str:
+        found = self.names.get((language, group_id))
+        if found is None:
+            group = self.by_id.get(group_id) if group_id is not None else None
+            found = self.names[(language, group_id)] = str(group.name) if group else ""
+        return found
+
+
+def _service_groups(organization_id: int) -> ServiceGroupIndex:
+    """The organisation's service groups, cached like the categories."""
     return _configuration.get(
         ("groups", organization_id), seconds=CONFIGURATION_SECONDS,
-        load=lambda: {g.pk: g for g in ServiceGroup.objects.filter(organization_id=organization_id)})
+        load=lambda: ServiceGroupIndex({g.pk: g for g in ServiceGroup.objects.filter(organization_id=organization_id)}))
 
 
-def _listed(cases: QuerySet[Case]) -> QuerySet[Case, dict[str, Any]]:
-    """The columns a request shows as dicts, and its primary category in the same statement."""
+# A listed request's columns, in the order of `_LISTED_SQL` and `_listed`'s tuples.
+_LISTED_COLUMNS = (
+    "reference", "status", "public_works_status", "created_at", "last_activity_at", "lat", "lon", "public_title",
+    "public_text", "public_answer", "is_published", "owner_group_id", "organization_id",
+)
+# The same columns written out for PostgreSQL, with the times as UTC text: Django's loader of aware
+# datetimes costs more than the rest of a row (docs/benchmarks.md, Open311), fromisoformat a tenth.
+_LISTED_SQL = """
+SELECT c.reference, c.status, c.public_works_status, (c.created_at AT TIME ZONE 'UTC')::text,
+       (c.last_activity_at AT TIME ZONE 'UTC')::text, c.lat, c.lon, c.public_title, c.public_text,
+       c.public_answer, c.is_published, c.owner_group_id, c.organization_id,
+       (SELECT cc.category_id FROM cases_casecategory cc WHERE cc.case_id = c.id AND cc.is_primary LIMIT 1),
+       c.form_answers ->> %s
+  FROM cases_case c
+"""
+
+
+def _listed(cases: QuerySet[Case]) -> QuerySet[Case, tuple[Any, ...]]:
+    """The columns a request shows as tuples, and its primary category in the same statement."""
     primary = CaseCategory.objects.filter(case_id=OuterRef("pk"), is_primary=True).values("category_id")[:1]
-    return cases.values(*LIST_FIELDS, primary_category_id=Subquery(primary),
-                        media_url=KT(f"form_answers__{MEDIA_URL_KEY}"))
+    return cases.annotate(primary_category_id=Subquery(primary), media_url=KT(f"form_answers__{MEDIA_URL_KEY}")
+                          ).values_list(*_LISTED_COLUMNS, "primary_category_id", "media_url")
 
 
-def _rows(cases: list[dict[str, Any]]) -> list[ServiceRequestRow]:
+def _utc(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
+
+
+def _rows(cases: list[tuple[Any, ...]]) -> list[ServiceRequestRow]:
     """Rows with their service and owner group's name (no query while the configuration is cached)."""
     if not cases:
         return []
-    index = CategoryIndex.load(cases[0]["organization_id"])
-    groups = _service_groups(cases[0]["organization_id"])
+    organization_id = cases[0][12]
+    index = CategoryIndex.load(organization_id)
+    groups = _service_groups(organization_id)
+    language = translation.get_language() or ""
     services: dict[int | None, tuple[str, str]] = {}
-    agencies: dict[int, str] = {}
     rows = []
-    for case in cases:
-        category_id = case["primary_category_id"]
-        if category_id not in services:
-            service = index.service_of(category_id)
-            services[category_id] = (str(service.name), service.open311_service_code) if service else ("", "")
-        group_id = case["owner_group_id"]
-        if group_id not in agencies:
-            group = groups.get(group_id)
-            agencies[group_id] = str(group.name) if group else ""
+    for (reference, status, works_status, created_at, last_activity_at, lat, lon, public_title, public_text,
+         public_answer, is_published, group_id, _organization_id, category_id, media_url) in cases:
+        service = services.get(category_id)
+        if service is None:
+            service = services[category_id] = index.service_name_and_code(category_id, language)
         rows.append(ServiceRequestRow(
-            reference=case["reference"], status=case["status"], public_works_status=case["public_works_status"],
-            created_at=case["created_at"], last_activity_at=case["last_activity_at"], lat=case["lat"],
-            lon=case["lon"], public_title=case["public_title"], public_text=case["public_text"],
-            public_answer=case["public_answer"], service_name=services[category_id][0],
-            service_code=services[category_id][1], is_public=case["is_published"],
-            agency=agencies[group_id], media_url=case["media_url"] or "",
+            reference=reference, status=status, public_works_status=works_status,
+            created_at=_utc(created_at) if isinstance(created_at, str) else created_at,
+            last_activity_at=_utc(last_activity_at) if isinstance(last_activity_at, str) else last_activity_at,
+            lat=lat, lon=lon, public_title=public_title, public_text=public_text, public_answer=public_answer,
+            service_name=service[0], service_code=service[1], is_public=is_published,
+            agency=groups.name(group_id, language), media_url=media_url or "",
         ))
     return rows
 
@@ -273,13 +315,60 @@ def service_requests(*, organization: Organization, filters: RequestFilters) -> 
         category_ids = codes_index.category_ids_for_codes(filters.service_codes)
     else:
         category_ids = []
-    cases = _filtered(_published(organization), filters, category_ids)
     offset = (filters.page - 1) * filters.page_size
+    if connection.vendor == "postgresql":
+        return _rows(_page_postgresql(organization_id=organization.pk, filters=filters, category_ids=category_ids,
+                                      offset=offset))
+    cases = _filtered(_published(organization), filters, category_ids)
     # A deferred join in one statement: the page's ids come from the index alone where an index
     # covers the filters (docs/benchmarks.md, Open311), then only those rows are read.
     ids = cases.order_by("-created_at", "-id").values("pk")[offset: offset + filters.page_size]
-    page = list(_listed(Case.objects.filter(pk__in=ids)).order_by("-created_at", "-id"))
-    return _rows(page)
+    return _rows(list(_listed(Case.objects.filter(pk__in=ids)).order_by("-created_at", "-id")))
+
+
+def _page_postgresql(*, organization_id: int, filters: RequestFilters, category_ids: list[int],
+                     offset: int) -> list[tuple[Any, ...]]:
+    """`_filtered`'s page as one statement written out: composing it with the ORM cost more CPU than
+    PostgreSQL spends running it (docs/benchmarks.md, Open311). The same conditions, in the form the
+    indexes match (`case_public_location_idx`, `case_public_list_idx`); the same deferred join."""
+    where = ["u.organization_id = %s", "u.is_published", "NOT u.contains_special_categories"]
+    params: list[Any] = [organization_id]
+    if filters.service_codes:
+        where.append("EXISTS (SELECT 1 FROM cases_casecategory cc WHERE cc.case_id = u.id AND cc.is_primary"
+                     " AND cc.category_id = ANY(%s))")
+        params.append(category_ids)
+    if filters.statuses and len(set(filters.statuses)) == 1:
+        where.append("u.status = %s" if filters.statuses[0] == "closed" else "NOT (u.status = %s)")
+        params.append(Status.CLOSED.value)
+    for column, operator, value in (("created_at", ">=", filters.start_date), ("created_at", "<=", filters.end_date),
+                                    ("last_activity_at", ">=", filters.updated_after),
+                                    ("last_activity_at", "<=", filters.updated_before)):
+        if value is not None:
+            where.append(f"u.{column} {operator} %s")
+            params.append(value)
+    if filters.bbox:
+        south, west, north, east = filters.bbox
+        where.append("u.lat >= %s AND u.lat <= %s AND u.lon >= %s AND u.lon <= %s")
+        params += [south, north, west, east]
+    if filters.near:
+        lat, lon, radius = filters.near
+        dlat = math.degrees(radius / EARTH_RADIUS_M)
+        dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
+        # The bounding box for the index, then the exact circle (haversine, as `_distance_m`).
+        where.append("u.lat >= %s AND u.lat <= %s AND u.lon >= %s AND u.lon <= %s")
+        params += [lat - dlat, lat + dlat, lon - dlon, lon + dlon]
+        where.append("%s * ASIN(SQRT(POWER(SIN(RADIANS(u.lat - %s) / 2), 2) + %s * COS(RADIANS(u.lat))"
+                     " * POWER(SIN(RADIANS(u.lon - %s) / 2), 2))) <= %s")
+        params += [2 * EARTH_RADIUS_M, lat, math.cos(math.radians(lat)), lon, radius]
+    # Only the fixed fragments above are joined; every value is a parameter.
+    conditions = " AND ".join(where)
+    sql = (
+        f"{_LISTED_SQL} WHERE c.id IN (SELECT u.id FROM cases_case u WHERE {conditions}"  # noqa: S608
+        " ORDER BY u.created_at DESC, u.id DESC LIMIT %s OFFSET %s) ORDER BY c.created_at DESC, c.id DESC"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [MEDIA_URL_KEY, *params, filters.page_size, offset])
+        return cursor.fetchall()
 
 
 def _reference(value: str) -> str | None:
