@@ -89,7 +89,8 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=600)
     parser.add_argument("--photo-every", type=int, default=1,
                         help="a photo in every Nth message (1: all; the rest are text and HTML only)")
-    parser.add_argument("--profile", type=Path, help="write a cProfile (CPU clock) of the inbound step here")
+    parser.add_argument("--profile", type=Path,
+                        help="write a cProfile (CPU clock) of step b here, and of step c beside it (.follow-up)")
     arguments = parser.parse_args()
     count = arguments.messages
 
@@ -103,7 +104,8 @@ def main() -> None:
     connection.creation.create_test_db(verbosity=0)
     # As in production (the test settings read mailboxes and the active classifier versions anew for
     # every message): config/settings/base.py's defaults.
-    override_settings(EMAIL_MAILBOX_CACHE_SECONDS=60, CLASSIFIER_ACTIVE_CACHE_SECONDS=30).enable()
+    override_settings(EMAIL_MAILBOX_CACHE_SECONDS=60, CLASSIFIER_ACTIVE_CACHE_SECONDS=30,
+                      CONFIG_CACHE_SECONDS=300).enable()
     # A long-lived worker imports the URL configuration once, at its first mail with a link (~0.3 s
     # here); not a cost per message, so it is paid before the clock starts.
     from django.urls import get_resolver
@@ -180,9 +182,14 @@ def main() -> None:
         if profiler is not None:
             profiler.disable()
             profiler.dump_stats(arguments.profile)
+            profiler = cProfile.Profile(time.process_time)
+            profiler.enable()
         started, cpu = time.perf_counter(), time.process_time()
         follow_ups = run_queued()
         follow_cpu = time.process_time() - cpu
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(arguments.profile.with_suffix(".follow-up" + arguments.profile.suffix))
     for name, spent in sorted(follow_ups.items()):
         print(f"  follow-up {name}: {len(spent)} runs, median {statistics.median(spent):.1f} ms CPU")
     print(f"inbound c. follow-up tasks: {follow_cpu / count * 1000:.1f} ms CPU per message")

@@ -10,3 +10,15 @@ class TimestampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class ConfigGeneration(models.Model):
+    """One row whose `value` changes whenever configuration that hot paths keep changes (`config_generation`)."""
+
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("configuration generation")
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -16,23 +16,24 @@ class ProcessCache(Generic[V]):
     """A bounded per-process cache with a time limit per read. The values are shared: only read them."""
 
     def __init__(self, *, max_entries: int = 500) -> None:
-        self._entries: dict[Hashable, tuple[float, V]] = {}
+        self._entries: dict[Hashable, tuple[float, int | None, V]] = {}
         self._lock = threading.Lock()
         self._max_entries = max_entries
 
-    def get(self, key: Hashable, *, seconds: float, load: Callable[[], V]) -> V:
-        """The value kept for `key` if read less than `seconds` ago, else `load()` (kept unless None)."""
+    def get(self, key: Hashable, *, seconds: float, load: Callable[[], V], generation: int | None = None) -> V:
+        """The value kept for `key` if read less than `seconds` ago (and under the same `generation`,
+        when one is given: `config_generation`), else `load()` (kept unless None)."""
         if seconds <= 0:
             return load()
         cached = self._entries.get(key)
-        if cached is not None and time.monotonic() - cached[0] <= seconds:
-            return cached[1]
+        if cached is not None and cached[1] == generation and time.monotonic() - cached[0] <= seconds:
+            return cached[2]
         value = load()
         if value is not None:
             with self._lock:
                 if len(self._entries) >= self._max_entries:
                     self._entries.clear()
-                self._entries[key] = (time.monotonic(), value)
+                self._entries[key] = (time.monotonic(), generation, value)
         return value
 
     def clear(self) -> None:

@@ -6,3 +6,10 @@ class IntakeConfig(AppConfig):
     name = "civicdesk.intake"
     label = "intake"
     verbose_name = _("Intake")
+
+    def ready(self) -> None:
+        from civicdesk.core.config_generation import watch
+        from civicdesk.intake.models import MailTemplate
+
+        # Mail templates are kept per process until changed (`core.config_generation`).
+        watch(MailTemplate)

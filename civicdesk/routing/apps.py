@@ -10,6 +10,11 @@ class RoutingConfig(AppConfig):
     def ready(self) -> None:
         from civicdesk.cases.models import Case
         from civicdesk.cases.signals import case_closing, case_status_saved
+        from civicdesk.core.config_generation import watch
+        from civicdesk.routing.models import RoutingRule, RoutingSettings, ServiceLevel, Workflow
+
+        # What new cases read from a per-process cache (`core.config_generation`).
+        watch(RoutingSettings, RoutingRule, ServiceLevel, Workflow)
 
         case_status_saved.connect(_follow_status, sender=Case, dispatch_uid="routing.workflows.follow")
         case_closing.connect(_refuse_closing, sender=Case, dispatch_uid="routing.workflows.closing")

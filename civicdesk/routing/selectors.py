@@ -13,6 +13,7 @@ from django.db.models import Prefetch
 
 from civicdesk.cases.models import Case, CaseCategory, EntryKind, Resolution, Status, TimelineEntry
 from civicdesk.cases.permissions import cases_visible_to
+from civicdesk.core.config_generation import ConfigCache
 from civicdesk.core.process_cache import ProcessCache
 from civicdesk.organizations.calendars import CalendarSnapshot
 from civicdesk.organizations.models import Organization, ServiceGroup, WorkingCalendar
@@ -29,10 +30,17 @@ HANDLED_RESOLUTIONS = (Resolution.ANSWERED, Resolution.NO_ANSWER_NEEDED)
 CORRECTION_WEIGHT = 2.0
 
 
+_settings_rows: ConfigCache[RoutingSettings | None] = ConfigCache()
+_rule_specs: ConfigCache[list[RuleSpec]] = ConfigCache()
+
+
 def routing_settings_for(organization: Organization) -> RoutingSettings:
-    """The organisation's routing settings, or the defaults (unsaved) when it has none."""
+    """The organisation's routing settings, or the defaults (unsaved) when it has none.
+
+    Kept per process until the configuration changes (`config_generation`): only read it."""
     # At most one row (one-to-one): no ordering to build, unlike `first()`.
-    found = next(iter(RoutingSettings.objects.filter(organization_id=organization.pk)[:1]), None)
+    found = _settings_rows.get(organization.pk, lambda: next(
+        iter(RoutingSettings.objects.filter(organization_id=organization.pk)[:1]), None))
     return found if found is not None else RoutingSettings(organization=organization)
 
 
@@ -141,10 +149,16 @@ def active_classifiers(*, organization: Organization | int) -> dict[str, tuple[C
 
 
 def rule_specs_for(*, organization: Organization) -> list[RuleSpec]:
-    """The organisation's active rules in order, with relations and calendars, in 4–7 queries (1 without rules).
+    """The organisation's active rules in order, with relations and calendars.
 
-    Only rules that look at office hours need a calendar, so calendars are read for those alone (one
-    query), not joined to every rule: the rules' own row is what every new case reads."""
+    Kept per process until the configuration changes (`config_generation`; one small query when
+    kept): only read them. Read anew in 4–7 queries (1 without rules)."""
+    return _rule_specs.get(organization.pk, lambda: _rule_specs_read(organization))
+
+
+def _rule_specs_read(organization: Organization) -> list[RuleSpec]:
+    # Only rules that look at office hours need a calendar, so calendars are read for those alone
+    # (one query), not joined to every rule.
     rules = list(
         RoutingRule.objects.filter(organization=organization, is_active=True)
         .prefetch_related(Prefetch("categories"), Prefetch("case_types"), Prefetch("areas"))

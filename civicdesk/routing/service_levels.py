@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from civicdesk.cases.models import Case, CaseCategory, EntryKind, Priority, Status, TimelineEntry
+from civicdesk.core.config_generation import ConfigCache
 from civicdesk.organizations.calendars import CalendarSnapshot
 from civicdesk.privacy.services import audit_record
 from civicdesk.routing.models import CaseServiceLevel, ServiceLevel
@@ -79,7 +80,15 @@ class _LevelSpec:
                 and (not self.group_ids or case.owner_group_id in self.group_ids))
 
 
+_level_specs: ConfigCache[list[_LevelSpec]] = ConfigCache()
+
+
 def _levels(organization_id: int) -> list[_LevelSpec]:
+    """The organisation's active levels in order, kept until the configuration changes (`config_generation`)."""
+    return _level_specs.get(organization_id, lambda: _levels_read(organization_id))
+
+
+def _levels_read(organization_id: int) -> list[_LevelSpec]:
     levels = list(ServiceLevel.objects.filter(organization_id=organization_id, is_active=True)
                   .prefetch_related("case_types", "categories", "groups").order_by("position", "id"))
     return [_LevelSpec(level, frozenset(t.pk for t in level.case_types.all()),

@@ -36,6 +36,7 @@ from django.utils.translation import override
 from civicdesk.accounts.permissions import access_for
 from civicdesk.cases.models import Case, EntryKind, Priority, Resolution, Status, TimelineEntry
 from civicdesk.cases.permissions import can_handle_case, cases_visible_to
+from civicdesk.core.config_generation import ConfigCache
 from civicdesk.core.errors import ActionNotAllowedError, InvalidInputError, InvalidStateError, NotFoundError
 from civicdesk.notifications.services import notify_case_event
 from civicdesk.privacy.services import audit_record
@@ -159,11 +160,15 @@ def _automatic_problems(state: WorkflowState, moves: list[WorkflowTransition],
 # --- versions -------------------------------------------------------------------------------
 
 
+_active_workflows: ConfigCache[Workflow | None] = ConfigCache()
+
+
 def workflow_active_for(case_type_id: int) -> Workflow | None:
-    # One at most per case type (a partial unique constraint): a slice, without the ordering first()
-    # adds (this runs on every new case and every status change).
-    found = list(Workflow.objects.filter(case_type_id=case_type_id, status=WorkflowStatus.ACTIVE).order_by()[:1])
-    return found[0] if found else None
+    """The version in use for the case type; kept until the configuration changes (`config_generation`,
+    this runs on every new case and every status change): only read it."""
+    # One at most per case type (a partial unique constraint): a slice, without the ordering first() adds.
+    return _active_workflows.get(case_type_id, lambda: next(iter(
+        Workflow.objects.filter(case_type_id=case_type_id, status=WorkflowStatus.ACTIVE).order_by()[:1]), None))
 
 
 @dataclasses.dataclass

@@ -326,6 +326,10 @@ EMAIL_SENDER_RATE_LIMIT_PER_HOUR = env.int("EMAIL_SENDER_RATE_LIMIT_PER_HOUR", d
 # authserv-ids of our own MTA; only its Authentication-Results count (empty: the topmost header).
 EMAIL_TRUSTED_AUTHSERV_IDS = env.list("EMAIL_TRUSTED_AUTHSERV_IDS", default=[])
 EMAIL_IMAP_POLL_SECONDS = env.int("EMAIL_IMAP_POLL_SECONDS", default=60)
+# Configuration every new case reads (routing settings and rules, service levels, workflows, mail
+# templates) is kept per process until anyone changes it (`core.config_generation`), and for at most
+# this long, for changes made outside the application (SQL). 0 reads it for every case.
+CONFIG_CACHE_SECONDS = env.int("CONFIG_CACHE_SECONDS", default=300)
 # How long a worker keeps the list of an organisation's active classifier versions (a newly trained
 # version is used within this time).
 CLASSIFIER_ACTIVE_CACHE_SECONDS = env.int("CLASSIFIER_ACTIVE_CACHE_SECONDS", default=30)

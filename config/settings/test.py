@@ -27,3 +27,6 @@ PORTAL_FORM_MIN_SECONDS = 0
 # Tests change mailboxes between requests; each reads them anew.
 EMAIL_MAILBOX_CACHE_SECONDS = 0
 CLASSIFIER_ACTIVE_CACHE_SECONDS = 0
+# On, as in production: every test that changes configuration through the application then checks
+# that the change reaches the per-process caches at once (`core.config_generation`).
+CONFIG_CACHE_SECONDS = 300

@@ -144,8 +144,16 @@ def test_a_confident_case_is_routed_to_the_predicted_group_with_a_timeline_entry
     assert AuditEntry.objects.filter(action="case.route", object_id=str(case.pk)).exists()
 
 
+def _settings_change(city, **values):
+    """As the admin does (a save, which tells every process's cache: `core.config_generation`)."""
+    row = RoutingSettings.objects.get(organization=city.org)
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.save()
+
+
 def test_below_the_threshold_the_case_stays_in_the_unclear_queue(trained_city):
-    RoutingSettings.objects.filter(organization=trained_city.org).update(confidence_threshold=0.9)
+    _settings_change(trained_city, confidence_threshold=0.9)
     case = _new_case(trained_city, VAGUE_TEXT)
     decision = _route(case)
     assert decision.outcome == Outcome.UNCLEAR
@@ -176,7 +184,7 @@ def test_a_category_the_customer_chose_is_kept(trained_city):
 
 
 def test_two_confident_topics_suggest_a_split(trained_city):
-    RoutingSettings.objects.filter(organization=trained_city.org).update(split_threshold=0.0)
+    _settings_change(trained_city, split_threshold=0.0)
     decision = _route(_new_case(trained_city))
     assert decision.split_suggested
 

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
+from civicdesk.core.config_generation import ConfigCache
 from civicdesk.intake.models import MailTemplate, OutboundKind
 from civicdesk.intake.sources.email.parsing import html_sanitise
 
@@ -121,9 +122,14 @@ def mail_template_render(*, organization_id: int, kind: str, language: str,
                          values: dict[str, str]) -> RenderedMail | None:
     """The organisation's active template of this kind in this language, filled in; None: use the built-in text."""
     # At most one (unique per organisation, kind and language): no ordering to build, unlike `first()`.
-    template = next(iter(MailTemplate.objects.filter(organization_id=organization_id, kind=kind, language=language,
-                                                     is_active=True)[:1]), None)
+    # Kept per process until the configuration changes (`config_generation`).
+    template = _templates.get((organization_id, kind, language), lambda: next(iter(
+        MailTemplate.objects.filter(organization_id=organization_id, kind=kind, language=language,
+                                    is_active=True)[:1]), None))
     return mail_template_fill(template, values) if template is not None else None
+
+
+_templates: ConfigCache[MailTemplate | None] = ConfigCache()
 
 
 SAMPLE_VALUES = {

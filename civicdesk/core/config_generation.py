@@ -1,0 +1,95 @@
+"""Configuration that hot paths keep per process, dropped the moment anyone changes it.
+
+Every new case reads the same configuration: routing settings and rules, service levels, the case
+type's workflow, mail templates. Reading it anew costs several ORM queries per case; keeping it
+for a fixed time (as `ProcessCache` alone does) would make an administrator's edit apply only
+after a while, which is confusing when they test the change right away. Instead:
+
+- one row holds the *configuration generation*, a random number;
+- saving or deleting any watched model (`watch`), or changing its many-to-many relations, gives the
+  row a new random number in the same transaction, so the change and the new number commit
+  together (and a rolled-back change leaves the old number, which is still right);
+- `ConfigCache` keeps a value with the generation it was read under, and reads the generation
+  (one small query by primary key) before using it: a change made anywhere, by any process, is
+  seen by the next read. `CONFIG_CACHE_SECONDS` still bounds the age of a value, for changes
+  made outside the ORM (SQL, `QuerySet.update()`), which send no signal.
+
+The generation is read before the value is loaded, so a value loaded while a change commits is
+kept under the older number and read again next time. Random numbers, not a counter: a rolled
+back change can never leave a number that a later change reuses.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Hashable
+from typing import Any, Generic, TypeVar
+
+from django.conf import settings
+from django.db import connection, models
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from civicdesk.core.models import ConfigGeneration
+from civicdesk.core.process_cache import ProcessCache
+
+V = TypeVar("V")
+
+ROW_ID = 1
+_TABLE = ConfigGeneration._meta.db_table
+
+
+def config_generation() -> int:
+    """The current generation (0 before any change was recorded)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT value FROM {_TABLE} WHERE id = %s", [ROW_ID])  # noqa: S608 (a constant)
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+def config_changed() -> None:
+    """Record that configuration changed: a new generation, in the current transaction."""
+    value = random.getrandbits(62) + 1  # uniqueness, not secrecy
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_TABLE} (id, value) VALUES (%s, %s) "  # noqa: S608 (a constant)
+            "ON CONFLICT (id) DO UPDATE SET value = EXCLUDED.value", [ROW_ID, value])
+
+
+class ConfigCache(Generic[V]):
+    """Values read from watched configuration, kept per process until it changes (None is kept too)."""
+
+    def __init__(self, *, max_entries: int = 500) -> None:
+        self._cache: ProcessCache[tuple[V]] = ProcessCache(max_entries=max_entries)
+
+    def get(self, key: Hashable, load: Callable[[], V]) -> V:
+        """`load()`'s value for `key`, kept until the configuration changes, and for at most
+        CONFIG_CACHE_SECONDS (0 reads every time). Values are shared between callers: only read them."""
+        seconds = settings.CONFIG_CACHE_SECONDS
+        if seconds <= 0:
+            return load()
+        return self._cache.get(key, seconds=seconds, load=lambda: (load(),), generation=config_generation())[0]
+
+    def clear(self) -> None:
+        self._cache.clear()
+
+
+def _changed(sender: Any, **kwargs: Any) -> None:
+    if kwargs.get("raw"):  # fixtures being loaded
+        return
+    config_changed()
+
+
+def _m2m_changed(sender: Any, *, action: str, **kwargs: Any) -> None:
+    if action in ("post_add", "post_remove", "post_clear"):
+        config_changed()
+
+
+def watch(*watched: type[models.Model]) -> None:
+    """Treat saving or deleting these models, and changing their many-to-many fields, as a configuration change."""
+    for model in watched:
+        uid = f"config_generation.{model._meta.label}"
+        post_save.connect(_changed, sender=model, dispatch_uid=uid + ".save")
+        post_delete.connect(_changed, sender=model, dispatch_uid=uid + ".delete")
+        for field in model._meta.local_many_to_many:
+            through = field.remote_field.through  # type: ignore[attr-defined]
+            m2m_changed.connect(_m2m_changed, sender=through, dispatch_uid=f"{uid}.{field.name}")
