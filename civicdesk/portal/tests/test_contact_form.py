@@ -336,6 +336,29 @@ def test_nearby_shows_published_and_open_contacts_but_nothing_private(client, ci
     assert response["Cache-Control"].startswith("public")
 
 
+def test_nearby_selector_finds_what_the_intake_selector_finds(city, topic):
+    """The map's statement (portal.selectors, PostgreSQL only) lists exactly what intake's does, in order."""
+    from civicdesk.intake import selectors as intake_selectors
+    from civicdesk.portal import selectors as portal_selectors
+
+    advisor = city.users["advisor"]
+    for n in range(4):
+        published = city.case(lat=60.1700 + n / 10_000, lon=24.9400 + n / 10_000)
+        services.case_publish(case=published, actor=advisor, public_title=f"Kuoppa {n}", public_text="Kuoppa.")
+        city.case(lat=60.1711 + n / 10_000, lon=24.9389 - n / 10_000)  # open, unpublished
+    closed = city.case(lat=60.1701, lon=24.9401)
+    services.case_close(case=closed, actor=advisor, reply="Korjattu.")
+    city.case(case_type=city.special_type, contains_special_categories=True, lat=60.1701, lon=24.9401,
+              owner_group=city.social, categories=[city.category_streets])
+    city.case(categories=[city.category_parks], lat=60.1701, lon=24.9401)
+    city.case(lat=60.19, lon=24.94)
+    for lat, lon in ((60.17, 24.94), (60.1725, 24.9445), (60.19, 24.94), (61.5, 25.5)):
+        expected = intake_selectors.contacts_nearby(organization=city.org, topic=topic, lat=lat, lon=lon)
+        found = portal_selectors.contacts_nearby(organization=city.org, topic=topic, lat=lat, lon=lon)
+        assert found == expected
+    assert len(portal_selectors.contacts_nearby(organization=city.org, topic=topic, lat=60.17, lon=24.94)) == 8
+
+
 @pytest.mark.parametrize(
     "params",
     [{"lat": "abc"}, {"lat": "nan"}, {"lat": "1e999"}, {"lat": ""}, {"lat": "91"}, {"lon": "-181"},
