@@ -107,10 +107,8 @@ def service_level_for(case: Case, *, category_ids: Iterable[int] | None = None) 
 
 def service_level_apply(*, case: Case, category_ids: Iterable[int] | None = None) -> CaseServiceLevel | None:
     """Hold a newly arrived case to its service level (once); None when no level applies."""
-    if CaseServiceLevel.objects.filter(case=case).exists():
-        return None
-    level = service_level_for(case, category_ids=category_ids)
-    if level is None:
+    level = service_level_for(case, category_ids=category_ids)  # kept per process: no query, mostly
+    if level is None or CaseServiceLevel.objects.filter(case=case).exists():
         return None
     clock = clock_for(case)
     start = case.created_at

@@ -269,11 +269,14 @@ def routing_plan(*, organization: Organization, facts: CaseFacts, suggestions: S
     return plan
 
 
-def case_facts(case: Case, *, language: str, confidence: float | None, category_ids: frozenset[int]) -> CaseFacts:
+def case_facts(case: Case, *, language: str, confidence: float | None, category_ids: frozenset[int],
+               with_sender: bool = True) -> CaseFacts:
+    """What the rules look at; `with_sender=False` (no rule checks the sender) saves reading the mail's verdict."""
     return CaseFacts(
         text=selectors.case_text(case.title, case.description), at=case.created_at, channel=case.channel,
         language=language, customer_type=case.customer_type, case_type_id=case.case_type_id, area_id=case.area_id,
-        category_ids=category_ids, confidence=confidence, sender_verified=_sender_verified(case),
+        category_ids=category_ids, confidence=confidence,
+        sender_verified=_sender_verified(case) if with_sender else None,
     )
 
 
@@ -335,8 +338,10 @@ def route_case(*, case: Case) -> RoutingDecision | None:
 
 def _start_workflow(case: Case) -> None:
     """The workflow of the case's type (`workflows`), in the state of its status; never fails routing."""
-    from civicdesk.routing.workflows import case_workflow_start
+    from civicdesk.routing.workflows import case_workflow_start, workflow_active_for
 
+    if workflow_active_for(case.case_type_id) is None:  # kept per process: most types follow none
+        return
     try:
         with transaction.atomic():
             case_workflow_start(case=case)
@@ -403,10 +408,11 @@ def _route(case: Case, *, started: float) -> tuple[RoutingDecision, Case, frozen
     suggestions = text_classify(organization=organization, text=text)
     settings_row = selectors.routing_settings_for(organization)
     confident = _confident_categories(organization=organization, suggestions=suggestions, settings_row=settings_row)
+    rules = selectors.rule_specs_for(organization=organization)
     facts = case_facts(case, language=suggestions.language, confidence=_routing_confidence(suggestions),
-                       category_ids=own_categories | confident)
+                       category_ids=own_categories | confident, with_sender=any(r.sender_check for r in rules))
     plan = routing_plan(organization=organization, facts=facts, suggestions=suggestions,
-                        rules=selectors.rule_specs_for(organization=organization), has_categories=bool(own_categories),
+                        rules=rules, has_categories=bool(own_categories),
                         in_intake_group=bool(case.owner_group and case.owner_group.is_intake),
                         settings_row=settings_row)
     applied = _apply(case, plan, has_categories=bool(own_categories))
