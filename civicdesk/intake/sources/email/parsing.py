@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import email
 import email.header
+import email.parser
 import email.utils
 import functools
 import logging
@@ -587,19 +588,7 @@ def email_parse(raw: bytes, *, trusted_authserv_ids: frozenset[str] = frozenset(
         logger.warning("email: unparseable message of %d bytes", len(raw), exc_info=True)
         message = email.message_from_bytes(raw, policy=policy.compat32)
     parsed.defects = len(getattr(message, "defects", []) or [])
-    senders = _addresses(message, "From")
-    if senders:
-        parsed.sender_name, parsed.sender_address = senders[0]
-    reply_to = _addresses(message, "Reply-To")
-    parsed.reply_to = reply_to[0][1] if reply_to else ""
-    parsed.to = [a for _, a in _addresses(message, "To")][:100]
-    parsed.cc = [a for _, a in _addresses(message, "Cc")][:100]
-    parsed.subject = _header(message, "Subject")
-    parsed.date = _header(message, "Date")
-    ids = _message_ids(_header(message, "Message-ID"))
-    parsed.message_id = ids[0] if ids else ""
-    parsed.in_reply_to = _message_ids(_header(message, "In-Reply-To"))
-    parsed.references = _message_ids(_header(message, "References"))
+    _head_fields(parsed, message)
     try:
         text, html = _body_parts(message)
     except Exception:
@@ -632,3 +621,43 @@ def email_parse(raw: bytes, *, trusted_authserv_ids: frozenset[str] = frozenset(
     if parsed.forwarded is not None and not parsed.forwarded.comment and parsed.forwarded.text not in parsed.text:
         parsed.forwarded.comment = parsed.trimmed_text  # forwarded as an attachment: the body is the comment
     return parsed
+
+
+def email_head_parse(raw: bytes, *, trusted_authserv_ids: frozenset[str] = frozenset()) -> ParsedEmail:
+    """`email_parse`'s header fields, its kind of automatic mail (as far as the headers tell) and the
+    authentication verdicts, from the message's header alone; the body is neither read nor split
+    into parts (what storing a message and refusing one for size need). Never raises."""
+    end = raw.find(b"\r\n\r\n")
+    end = raw.find(b"\n\n") if end < 0 else end
+    head = raw[: end if 0 <= end < HEAD_MAX_BYTES else HEAD_MAX_BYTES] + b"\n\n"
+    parsed = ParsedEmail(size=len(raw))
+    try:
+        message: Any = email.parser.BytesParser(policy=POLICY).parsebytes(head, headersonly=True)
+    except Exception:
+        logger.warning("email: unparseable header of a message of %d bytes", len(raw), exc_info=True)
+        message = email.parser.BytesParser(policy=policy.compat32).parsebytes(head, headersonly=True)
+    parsed.defects = len(getattr(message, "defects", []) or [])
+    _head_fields(parsed, message)
+    parsed.auto_kind = _auto_kind(message, parsed.subject, parsed.sender_address)
+    parsed.authentication = authentication_results(message, trusted_authserv_ids)
+    return parsed
+
+
+# The longest header `email_head_parse` reads; a message whose header is longer is cut there.
+HEAD_MAX_BYTES = 262_144
+
+
+def _head_fields(parsed: ParsedEmail, message: Message) -> None:
+    senders = _addresses(message, "From")
+    if senders:
+        parsed.sender_name, parsed.sender_address = senders[0]
+    reply_to = _addresses(message, "Reply-To")
+    parsed.reply_to = reply_to[0][1] if reply_to else ""
+    parsed.to = [a for _, a in _addresses(message, "To")][:100]
+    parsed.cc = [a for _, a in _addresses(message, "Cc")][:100]
+    parsed.subject = _header(message, "Subject")
+    parsed.date = _header(message, "Date")
+    ids = _message_ids(_header(message, "Message-ID"))
+    parsed.message_id = ids[0] if ids else ""
+    parsed.in_reply_to = _message_ids(_header(message, "In-Reply-To"))
+    parsed.references = _message_ids(_header(message, "References"))

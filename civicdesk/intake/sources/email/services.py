@@ -42,6 +42,7 @@ from civicdesk.intake.models import InboundEmail, InboundState, Mailbox, Outboun
 from civicdesk.intake.sources.email.parsing import (
     AutoKind,
     ParsedEmail,
+    email_head_parse,
     email_parse,
     sender_verified,
     subject_without_prefixes,
@@ -204,9 +205,7 @@ def _store(raw: bytes, *, digest: str, source: str, address: str, mailbox: Mailb
 
 
 def _head_only(raw: bytes) -> ParsedEmail:
-    end = raw.find(b"\r\n\r\n")
-    end = raw.find(b"\n\n") if end < 0 else end
-    return email_parse(raw[: end if 0 <= end < 262144 else 262144] + b"\n\n")
+    return email_head_parse(raw)
 
 
 # --- handling -----------------------------------------------------------------------------

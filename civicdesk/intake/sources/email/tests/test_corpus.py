@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from civicdesk.intake.sources.email.parsing import email_parse
+from civicdesk.intake.sources.email.parsing import email_head_parse, email_parse
 
 CORPUS = Path(__file__).parent / "corpus"
 
@@ -142,3 +142,21 @@ def test_malformed_input_never_raises(raw: bytes) -> None:
     parsed = email_parse(raw)
     assert parsed.size == len(raw)
     assert len(parsed.message_id) < 1000
+    assert email_head_parse(raw).size == len(raw)
+
+
+HEAD_FIELDS = ("message_id", "in_reply_to", "references", "subject", "sender_name", "sender_address", "reply_to",
+               "to", "cc", "date", "authentication")
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_the_header_alone_gives_what_the_whole_message_gives_of_it(name: str) -> None:
+    """Storing a message reads only its header (`email_head_parse`): the same fields, and the same kind
+    of automatic mail wherever the header shows it (every bounce of the corpus does)."""
+    raw = (CORPUS / name).read_bytes()
+    whole, head = email_parse(raw, trusted_authserv_ids=frozenset({"mx.merilahti.example"})), email_head_parse(
+        raw, trusted_authserv_ids=frozenset({"mx.merilahti.example"}))
+    assert {f: getattr(head, f) for f in HEAD_FIELDS} == {f: getattr(whole, f) for f in HEAD_FIELDS}
+    assert head.auto_kind == whole.auto_kind
+    assert head.text == "", "the body is not read"
+    assert head.attachments == []
