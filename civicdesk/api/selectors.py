@@ -27,6 +27,7 @@ from civicdesk.api.errors import Open311Error, invalid_parameter
 from civicdesk.api.params import RequestFilters
 from civicdesk.cases.models import Case, CaseCategory, CaseKind, CaseType, Category, Status
 from civicdesk.cases.selectors import REFERENCE_RE
+from civicdesk.core.config_generation import ConfigCache
 from civicdesk.core.process_cache import ProcessCache
 from civicdesk.intake.models import TopicQuestion
 from civicdesk.organizations.models import Organization, ServiceGroup
@@ -42,17 +43,22 @@ MEDIA_URL_KEY = "media_url"
 
 
 def organization_for_jurisdiction(jurisdiction_id: str) -> Organization:
-    """The organisation a request is about: `jurisdiction_id` is its slug, optional when only one is hosted."""
-    organizations = Organization.objects.filter(is_active=True)
+    """The organisation a request is about: `jurisdiction_id` is its slug, optional when only one is hosted.
+
+    The active organisations are kept per process until the configuration changes
+    (`core.config_generation`: one small query instead of reading the organisation). The instances
+    are shared between requests: only read them.
+    """
+    organizations = _organizations.get(
+        "active", lambda: list(Organization.objects.filter(is_active=True).order_by("pk")))
     if jurisdiction_id:
-        organization = organizations.filter(slug=jurisdiction_id).first()
+        organization = next((o for o in organizations if o.slug == jurisdiction_id), None)
         if organization is None:
             raise Open311Error(_("jurisdiction_id: no such jurisdiction."), status_code=404)
         return organization
-    found = list(organizations.order_by("pk")[:2])
-    if len(found) != 1:
+    if len(organizations) != 1:
         raise invalid_parameter("jurisdiction_id", _("is required: this server hosts several jurisdictions."))
-    return found[0]
+    return organizations[0]
 
 
 @dataclass
@@ -146,6 +152,8 @@ def service_questions(organization: Organization | int) -> dict[int, list[TopicQ
     return _configuration.get(("questions", organization_id), seconds=CONFIGURATION_SECONDS, load=load)
 
 
+# The active organisations, per process until the configuration changes.
+_organizations: ConfigCache[list[Organization]] = ConfigCache(max_entries=1)
 # An organisation's categories, postable case types and form questions, per process (CONFIGURATION_SECONDS).
 _configuration: ProcessCache[Any] = ProcessCache()
 
@@ -153,6 +161,7 @@ _configuration: ProcessCache[Any] = ProcessCache()
 def configuration_forget() -> None:
     """Drop the cached categories and case types (tests; a changed configuration shows within 30 s anyway)."""
     _configuration.clear()
+    _organizations.clear()
 
 
 @dataclass
