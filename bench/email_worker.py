@@ -36,6 +36,11 @@ worker logs ("succeeded in"), and what is left of the wall time besides them (Ce
 per task: broker round trip, pipe to the child, acknowledgement, logging); PostgreSQL's transactions,
 rows and new sessions per message (pg_stat_database) and its statements slower than SLOW_MS (its log).
 The medians of the rounds last. Results (worker logs, JSON) go to --out.
+
+PROFILE=1 (--profile) is a diagnosis, not the measurement: the worker runs with the solo pool (tasks in
+its main process) under cProfile on the CPU clock, and each round prints the shares of its CPU per
+package and the top functions; its rates are slowed by the profiler and are not the figures above.
+DATABASE_POOL=false (the settings' own switch) measures the worker without the connection pool.
 """
 
 from __future__ import annotations
@@ -293,9 +298,18 @@ class Bench:
         return time.perf_counter() - started
 
     def worker_command(self, number: int) -> list[str]:
-        celery = Path(sys.executable).with_name("celery")
-        return [str(celery), "-A", "config", "worker", "-l", self.arguments.loglevel, "--concurrency", "1",
-                "--pool", "prefork", "-Q", ",".join(self.queues), "-n", f"email-bench-{os.getpid()}-{number}@%h"]
+        options = ["-A", "config", "worker", "-l", self.arguments.loglevel, "--concurrency", "1",
+                   "-Q", ",".join(self.queues), "-n", f"email-bench-{os.getpid()}-{number}@%h"]
+        if self.arguments.profile:
+            # cProfile sees one process only: the solo pool runs the tasks in the worker's main process. On the
+            # CPU clock, so that waiting for PostgreSQL or the broker does not count.
+            code = ("import cProfile, sys, time\nfrom celery.__main__ import main\n"
+                    "profiler = cProfile.Profile(time.process_time)\nsys.argv = sys.argv[1:]\nprofiler.enable()\n"
+                    "try:\n    main()\nexcept SystemExit:\n    pass\n"
+                    "finally:\n    profiler.disable()\n"
+                    f"    profiler.dump_stats({str(self.out / f'worker-{number}.prof')!r})\n")
+            return [sys.executable, "-c", code, "celery", *options, "--pool", "solo"]
+        return [str(Path(sys.executable).with_name("celery")), *options, "--pool", "prefork"]
 
     def run_worker(self, number: int, expected: int) -> tuple[Snapshot, Snapshot, Snapshot, Path, dict[str, int]]:
         """Start the worker, wait until every task is done, stop it: snapshots at start, first task, end."""
@@ -480,6 +494,8 @@ class Bench:
                   + ("; slowest:" if slow else ""))
             for duration, statement in slow[:3]:
                 print(f"    {duration:.0f} ms: {statement[:200]}")
+        if self.arguments.profile:
+            profile_summary(self.out / f"worker-{number}.prof", messages=count)
         print("  CHECKS FAILED: " + "; ".join(problems) if problems else "  checks: OK", flush=True)
         return result
 
@@ -495,6 +511,38 @@ def worker_log(path: Path) -> tuple[dict[str, list[float]], list[str]]:
         elif " ERROR" in line or "Traceback" in line or " raised " in line or "Retry in" in line:
             problems.append(f"worker log: {line.strip()[:200]}")
     return tasks, problems[:5]
+
+
+def _package_of(filename: str, name: str) -> str:
+    if filename.startswith(("~", "<")):
+        return "C: " + name.strip("<>").removesuffix(" objects")
+    if "site-packages/" in filename:
+        return filename.split("site-packages/", 1)[1].split("/", 1)[0].removesuffix(".py")
+    if filename.startswith(str(ROOT) + "/"):
+        parts = filename[len(str(ROOT)) + 1:].split("/")
+        return ".".join(parts[:2]).removesuffix(".py")
+    return "stdlib " + Path(filename).parent.name if "/python3" in filename else filename
+
+
+def profile_summary(path: Path, *, messages: int) -> None:
+    """Where the worker's CPU went (cProfile of the solo-pool worker): own time per package, top functions."""
+    import pstats
+
+    if not path.exists():
+        print(f"  (no profile written to {path})")
+        return
+    stats: dict[Any, Any] = pstats.Stats(str(path)).stats  # type: ignore[attr-defined]
+    total = sum(entry[2] for entry in stats.values())
+    packages: Counter[str] = Counter()
+    for (filename, _line, _name), entry in stats.items():
+        packages[_package_of(filename, _name)] += entry[2]
+    print(f"  profile ({path.name}, CPU clock; cProfile slows the worker, so shares, not times): own time per "
+          f"package (C functions apart), {total / messages * 1000:.1f} ms per message in all:")
+    for package, seconds in packages.most_common(14):
+        print(f"    {package}: {seconds / total * 100:.1f} %")
+    print("  top functions by own time:")
+    for (filename, line, name), entry in sorted(stats.items(), key=lambda item: -item[1][2])[:12]:
+        print(f"    {entry[2] / total * 100:.1f} %  {entry[1]} calls  {name}  {_package_of(filename, name)}:{line}")
 
 
 def summary(results: list[dict[str, Any]]) -> None:
@@ -531,6 +579,9 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=600, help="seconds a round may take before it fails")
     parser.add_argument("--slow-ms", type=int, default=int(os.environ.get("SLOW_MS", "50")),
                         help="PostgreSQL logs statements slower than this (-1: none); needs a superuser on loopback")
+    parser.add_argument("--profile", action="store_true", default=os.environ.get("PROFILE") == "1",
+                        help="diagnosis, not the measurement: run the worker with the solo pool under cProfile and "
+                             "print where its CPU went")
     parser.add_argument("--out", type=Path,
                         default=ROOT / "bench" / "results" / f"email-worker-{time.strftime('%Y%m%d-%H%M%S')}")
     arguments = parser.parse_args()
