@@ -242,6 +242,9 @@ class Case(models.Model):
     search_vector = SearchVectorField(null=True, editable=False)
 
     objects = CaseQuerySet.as_manager()
+    # Not a column: the "created" timeline entry, set on the instance `case_create` returns (so a
+    # channel can attach the contact's files to it without reading it back).
+    created_entry: TimelineEntry | None = None
 
     class Meta:
         verbose_name = _("case")

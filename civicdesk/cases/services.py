@@ -633,8 +633,8 @@ def case_create(
         )
         case.search_vector = None  # the expression above is not a value to save again
         _set_categories(case, chosen, new=True)
-        _entry(case, EntryKind.CREATED, actor=actor, actor_label=actor_label or customer_name, at=moment,
-               data={"channel": channel}, is_internal=False)
+        case.created_entry = _entry(case, EntryKind.CREATED, actor=actor, actor_label=actor_label or customer_name,
+                                    at=moment, data={"channel": channel}, is_internal=False)
         # Last, in this order: the number (which locks the organisation's counter row) with the
         # reference's words for the search vector, and the audit entry (which locks the chain head).
         # Every contact of an organisation waits for that row lock until the previous one commits,

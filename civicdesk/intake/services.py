@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civicdesk.cases import services as case_services
 from civicdesk.cases.attachments import ValidatedFile, attachment_validate
-from civicdesk.cases.models import Case, CaseType, Category, EntryKind, TimelineEntry
+from civicdesk.cases.models import Case, CaseType, Category, TimelineEntry
 from civicdesk.core.errors import InvalidInputError
 from civicdesk.intake.models import AddressPoint, QuestionKind, Topic, TopicQuestion, address_key
 from civicdesk.organizations.geometry import validate_coordinates
@@ -171,8 +171,7 @@ def case_intake(
         require_inside_areas=require_inside_areas,
     )
     if checked:
-        created = TimelineEntry.objects.filter(case=case, kind=EntryKind.CREATED).order_by("id").first()
-        case_services.case_add_customer_files(case=case, files=checked, entry=created)
+        case_services.case_add_customer_files(case=case, files=checked, entry=case.created_entry)
     # Classification and routing rules, in the background after commit; a failure leaves the case where it is.
     transaction.on_commit(lambda: route_case_later(case_id=case.pk))
     if case.customer_email and tracking_url_template:

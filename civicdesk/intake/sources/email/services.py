@@ -34,7 +34,7 @@ from django.utils.translation import gettext_lazy as _
 from civicdesk.accounts.models import Role, User
 from civicdesk.cases import services as case_services
 from civicdesk.cases.attachments import ValidatedFile, attachment_validate
-from civicdesk.cases.models import Case, Channel, EntryKind, TimelineEntry
+from civicdesk.cases.models import Case, Channel, TimelineEntry
 from civicdesk.core.errors import ApplicationError, InvalidInputError
 from civicdesk.core.process_cache import ProcessCache
 from civicdesk.intake import services as intake_services
@@ -475,8 +475,7 @@ def _new_case(row: InboundEmail, parsed: ParsedEmail, files: list[ValidatedFile]
         description=description, title=title, language=mailbox.language, customer_name=customer_name[:200],
         customer_email=customer_email, answer_requested=bool(customer_email), owner_group=mailbox.service_group,
     )
-    created = (TimelineEntry.objects.filter(case=case, kind=EntryKind.CREATED).order_by("id")
-               .only("id", "case_id").first())
+    created = case.created_entry
     if files:
         case_services.case_add_customer_files(case=case, files=files, entry=created)
     if forwarder is not None:
