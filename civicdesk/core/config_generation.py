@@ -91,5 +91,5 @@ def watch(*watched: type[models.Model]) -> None:
         post_save.connect(_changed, sender=model, dispatch_uid=uid + ".save")
         post_delete.connect(_changed, sender=model, dispatch_uid=uid + ".delete")
         for field in model._meta.local_many_to_many:
-            through = field.remote_field.through  # type: ignore[attr-defined]
+            through = field.remote_field.through
             m2m_changed.connect(_m2m_changed, sender=through, dispatch_uid=f"{uid}.{field.name}")
