@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, models
@@ -99,9 +99,11 @@ def case_customer_timeline(*, case: Case) -> list[TimelineEntry]:
 # join: the candidates' ids and dates come from the covering GiST index `case_nearby_covering_gist`
 # alone (cases migration 0012), only the page's rows are read from the table. The point is written
 # (lat, lon), the index's order, so the planner cannot take the narrower `case_nearby_point_gist`
-# (lon, lat), which costs it the same but visits the table for every case in the box.
+# (lon, lat), which costs it the same but visits the table for every case in the box. The date comes
+# as UTC text: `datetime.fromisoformat` reads it in a fraction of the time Django's loader takes.
 _NEARBY_SQL = """
-SELECT c.reference, c.lat, c.lon, c.status, c.created_at, c.is_published, c.public_title
+SELECT c.reference, c.lat, c.lon, c.status, (c.created_at AT TIME ZONE 'UTC')::text, c.is_published,
+       c.public_title
   FROM cases_case c
  WHERE c.id IN (
        SELECT u.id
@@ -144,13 +146,17 @@ def contacts_nearby(*, organization: Organization, topic: Topic, lat: float, lon
         rows = cursor.fetchall()
     lat_step, lon_step = intake_selectors.APPROXIMATE_LAT_STEP, intake_selectors.APPROXIMATE_LON_STEP
     return [
-        NearbyContact(published=True, lat=case_lat, lon=case_lon, status=status, created_at=created_at,
+        NearbyContact(published=True, lat=case_lat, lon=case_lon, status=status, created_at=_utc(created_at),
                       title=public_title, reference=reference)
         if is_published else
         NearbyContact(published=False, lat=_approximate(case_lat, lat_step), lon=_approximate(case_lon, lon_step),
-                      status=status, created_at=created_at)
+                      status=status, created_at=_utc(created_at))
         for reference, case_lat, case_lon, status, created_at, is_published, public_title in rows
     ]
+
+
+def _utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 # --- Public contacts: the list, the map and each case's page (R1.7, R1.6, R9.4) -------------------
