@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 from celery import Celery
+from celery.signals import task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -21,3 +22,24 @@ def _create_filesystem_broker_folders(sender: Celery, **kwargs: object) -> None:
         for key in ("data_folder_in", "data_folder_out", "control_folder"):
             if options.get(key):
                 Path(options[key]).mkdir(parents=True, exist_ok=True)
+
+
+
+# Database connections in workers (docs/operations.md, "Workers and the database"). Celery's Django
+# fixup closes every connection before and after each task, and with Django's connection pool it
+# also closes the pool in prefork children (celery/celery#10554): about three new PostgreSQL
+# connections per task, which cost PostgreSQL more CPU than the task's own statements
+# (bench/email_worker.sh). Instead, as the upstream fix (celery/celery#10555) does, a task hands its
+# connections back to the pool when it ends (or closes them, without a pool), and the fixup drops the
+# whole pool only every 2 × CELERY_DB_REUSE_MAX tasks (config/settings/base.py).
+@task_prerun.connect
+@task_postrun.connect
+def _release_database_connections(sender: object = None, **kwargs: object) -> None:
+    request = getattr(sender, "request", None)
+    if getattr(request, "is_eager", False):  # inside the caller's transaction (tests, eager mode)
+        return
+    from django.db import close_old_connections
+
+    # Returns a pooled connection to the pool, closes an unpooled one (CONN_MAX_AGE 0) and any
+    # connection that had an error: the next task starts on a good one.
+    close_old_connections()
