@@ -126,7 +126,29 @@ def inbound_email_process_task(*, inbound_id: int) -> str:
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=30, retry_kwargs={"max_retries": 5})
 def email_acknowledgement_send_task(*, inbound_id: int) -> bool:
-    """Acknowledge a case created from a mail: its number, the tracking link, and that answering adds to it."""
+    """Acknowledge a case created from a mail: its number, the tracking link, and that answering adds to it.
+
+    The worker that handled the mail normally sends the acknowledgement itself (`email_acknowledge_now`);
+    this task is the retry when that fails."""
+    return email_acknowledgement_send(inbound_id=inbound_id)
+
+
+def email_acknowledge_now(*, inbound_id: int) -> None:
+    """Acknowledge in this process, after the case's commit and its routing (so the mail leaves from the
+    address of the group that took the case), saving a task per new case. If sending fails, the
+    retrying task takes over (`email_acknowledgement_send_task`); never raises."""
+    try:
+        email_acknowledgement_send(inbound_id=inbound_id)
+    except Exception as exc:
+        logger.warning("acknowledging mail %s failed (%s); queued for retries", inbound_id, exc)
+        try:
+            email_acknowledgement_send_task.delay(inbound_id=inbound_id)
+        except Exception:
+            logger.exception("could not queue the acknowledgement of mail %s", inbound_id)
+
+
+def email_acknowledgement_send(*, inbound_id: int) -> bool:
+    """Send the acknowledgement of a case created from a mail once (idempotent); False if there is none to send."""
     # Not the stored message itself (up to EMAIL_RAW_MAX_BYTES): only what says whether it was acknowledged.
     row = next(iter(InboundEmail.objects.filter(pk=inbound_id, state=InboundState.CASE_CREATED)
                     .only("id", "case_id", "details")[:1]), None)

@@ -297,6 +297,30 @@ def _routing_confidence(suggestions: Suggestions) -> float | None:
     return None
 
 
+def route_new_case(*, case_id: int) -> str | None:
+    """Route a new case by id unless it is gone or was routed already; the outcome, or None."""
+    from django.db.models import Exists, OuterRef
+
+    # Routing reads the case again under its row lock: here only whether it exists and was routed.
+    case = next(iter(Case.objects.filter(pk=case_id).only("id", "organization_id").annotate(
+        routed=Exists(RoutingDecision.objects.filter(case_id=OuterRef("pk"))))[:1]), None)
+    if case is None or case.routed:
+        return None
+    decision = route_case(case=case)
+    return decision.outcome if decision is not None else None
+
+
+def route_case_now(*, case_id: int) -> None:
+    """Route a new case in this process, after its commit: for intake that already runs in a worker
+    (the email channel), which saves a task. Never raises: if routing here fails unexpectedly, the
+    routing task is queued instead (`route_case_later`)."""
+    try:
+        route_new_case(case_id=case_id)
+    except Exception:
+        logger.exception("routing case %s in the intake's worker failed; queueing it", case_id)
+        route_case_later(case_id=case_id)
+
+
 def route_case_later(*, case_id: int) -> None:
     """Queue the routing of a new case; called by intake after its commit. Never raises: if the broker
     cannot take the task, the case stays in the queue intake put it in, for the advisors."""

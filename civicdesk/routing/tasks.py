@@ -38,19 +38,9 @@ def classifiers_retrain_all_task() -> int:
 @shared_task(acks_late=True)
 def route_case_task(*, case_id: int) -> str | None:
     """Classify and route one new case (queued by intake after its commit); routing a case twice is refused."""
-    from django.db.models import Exists, OuterRef
+    from civicdesk.routing.services import route_new_case
 
-    from civicdesk.cases.models import Case
-    from civicdesk.routing.models import RoutingDecision
-    from civicdesk.routing.services import route_case
-
-    # Routing reads the case again under its row lock: here only whether it exists and was routed.
-    case = next(iter(Case.objects.filter(pk=case_id).only("id", "organization_id").annotate(
-        routed=Exists(RoutingDecision.objects.filter(case_id=OuterRef("pk"))))[:1]), None)
-    if case is None or case.routed:
-        return None
-    decision = route_case(case=case)
-    return decision.outcome if decision is not None else None
+    return route_new_case(case_id=case_id)
 
 
 @shared_task

@@ -474,6 +474,7 @@ def _new_case(row: InboundEmail, parsed: ParsedEmail, files: list[ValidatedFile]
         organization=row.organization, channel=Channel.EMAIL, case_type=mailbox.case_type,
         description=description, title=title, language=mailbox.language, customer_name=customer_name[:200],
         customer_email=customer_email, answer_requested=bool(customer_email), owner_group=mailbox.service_group,
+        route_now=True,  # this runs in a worker already: routed right after the commit, not by another task
     )
     created = case.created_entry
     if files:
@@ -491,9 +492,11 @@ def _new_case(row: InboundEmail, parsed: ParsedEmail, files: list[ValidatedFile]
     row.entry = created
     _finish(row, InboundState.CASE_CREATED, parsed, details=details, also=("case", "entry", "forwarded_by"))
     if mailbox.auto_acknowledge and case.customer_email:
-        from civicdesk.intake.tasks import email_acknowledgement_send_task
+        from civicdesk.intake.tasks import email_acknowledge_now
 
-        transaction.on_commit(lambda: email_acknowledgement_send_task.delay(inbound_id=row.pk))
+        # After the routing `case_intake` put first on the commit, so the acknowledgement leaves from
+        # the address of the group that took the case.
+        transaction.on_commit(lambda: email_acknowledge_now(inbound_id=row.pk))
 
 
 def case_sender_verified(*, case_id: int) -> bool | None:

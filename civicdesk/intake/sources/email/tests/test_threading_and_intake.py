@@ -386,3 +386,40 @@ def test_staff_see_the_sender_check_and_accept_a_held_message_on_the_case_page(c
     page = client.get(reverse("cases:detail", args=[case.reference])).content.decode()
     assert accept_url not in page
     assert client.post(accept_url).status_code == 409  # already accepted: a clear refusal, nothing done twice
+
+
+def test_the_worker_routes_and_acknowledges_a_new_mail_itself_the_ack_from_the_routed_group(city, mailbox):
+    """One task per new mail, not three: routing and the acknowledgement run in the worker that handled
+    the mail, right after its commit, routing first, so the acknowledgement leaves from the address of
+    the group that took the case."""
+    from unittest import mock
+
+    from civicdesk.intake.tasks import email_acknowledgement_send_task
+    from civicdesk.routing.models import RoutingDecision, RoutingRule
+    from civicdesk.routing.tasks import route_case_task
+
+    city.parks.email = "puistot@testcity.example"
+    city.parks.save()
+    RoutingRule.objects.create(organization=city.org, name="Puistot", keywords="kuoppa", set_group=city.parks)
+    with mock.patch.object(route_case_task, "delay") as queued_routing, \
+            mock.patch.object(email_acknowledgement_send_task, "delay") as queued_ack:
+        row = _receive(make_mail())
+    queued_routing.assert_not_called()
+    queued_ack.assert_not_called()
+    case = _case(row)
+    assert RoutingDecision.objects.get(case=case).rule_id is not None
+    assert case.owner_group == city.parks
+    assert len(mail.outbox) == 1
+    assert "puistot@testcity.example" in mail.outbox[0].from_email
+
+
+def test_an_acknowledgement_that_cannot_be_sent_now_is_queued_for_retries(city, mailbox):
+    from unittest import mock
+
+    from civicdesk.intake.tasks import email_acknowledgement_send_task
+
+    with mock.patch("civicdesk.intake.tasks.email_acknowledgement_send", side_effect=OSError("refused")), \
+            mock.patch.object(email_acknowledgement_send_task, "delay") as queued_ack:
+        row = _receive(make_mail())
+    assert row.state == InboundState.CASE_CREATED, "the mail is handled all the same"
+    queued_ack.assert_called_once_with(inbound_id=row.pk)
