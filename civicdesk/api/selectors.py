@@ -159,7 +159,8 @@ _configuration: ProcessCache[Any] = ProcessCache()
 
 
 def configuration_forget() -> None:
-    """Drop the cached categories and case types (tests; a changed configuration shows within 30 s anyway)."""
+    """Drop the cached organisations, categories and case types (tests; a changed configuration shows
+    at once for organisations and within 30 s for the rest anyway)."""
     _configuration.clear()
     _organizations.clear()
 
