@@ -13,9 +13,11 @@ one step after the other, each timed on this process's CPU clock:
    a. receive: `inbound_email_receive`, what the SMTP receiver (or the IMAP poller) does per
       message: store it, queue its handling;
    b. process: the worker's `inbound_email_process_task` per message: parse, thread, a new case
-      through `case_intake` or the customer's message on the existing case, the files;
-   c. follow-up tasks those queue, run until none is left: classification and routing, the
-      acknowledgement mail (Django's in-memory backend), notifications;
+      through `case_intake` or the customer's message on the existing case, the files; for a new
+      case also, right after its commit, classification and routing and the acknowledgement mail
+      (Django's in-memory backend), which the handling task does itself since 7502887;
+   c. follow-up tasks those queue, run until none is left: the notifications of replies (and, at
+      earlier commits, routing and the acknowledgement);
    half of the messages are new contacts and half replies that thread into existing cases by their
    reply address. "Per worker" is one worker process on one core. The URL configuration, which a
    worker imports once at its first mail with a link, is imported before the clock starts.
