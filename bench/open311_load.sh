@@ -97,7 +97,8 @@ for _ in $(seq 150); do
     sleep 0.2
 done
 # Whole body to a file first: `curl | head -c` fails the pipe (curl exit 23) under pipefail.
-curl -fsS -o "$OUT/smoke.json" "http://127.0.0.1:$PORT$(head -1 "$OUT/get_paths.txt")" && head -c 300 "$OUT/smoke.json"; echo
+curl -fsS -o "$OUT/smoke.json" "http://127.0.0.1:$PORT$(head -1 "$OUT/get_paths.txt")"
+head -c 300 "$OUT/smoke.json"; echo
 curl -fsS -X POST --data "$(head -1 "$OUT/post_bodies.txt")" "http://127.0.0.1:$PORT/open311/v2/requests.json"; echo
 
 say "Load: $ROUNDS rounds × ${DURATION}s per scenario and concurrency ($CONCURRENCY)"

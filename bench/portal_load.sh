@@ -109,7 +109,8 @@ for _ in $(seq 150); do
 done
 "$BIN/python" bench/portal_load.py token --out "$OUT" --base "http://127.0.0.1:$PORT"
 # Whole body to a file first: `curl | head -c` fails the pipe (curl exit 23) under pipefail.
-curl -fsS -o "$OUT/smoke.json" "http://127.0.0.1:$PORT$(head -1 "$OUT/nearby_paths.txt")" && head -c 300 "$OUT/smoke.json"; echo
+curl -fsS -o "$OUT/smoke.json" "http://127.0.0.1:$PORT$(head -1 "$OUT/nearby_paths.txt")"
+head -c 300 "$OUT/smoke.json"; echo
 
 say "Load: $ROUNDS rounds × ${DURATION}s per scenario and concurrency ($CONCURRENCY)"
 "$BIN/python" bench/portal_load.py run --out "$OUT" --base "http://127.0.0.1:$PORT" --rounds "$ROUNDS" \
