@@ -5,20 +5,15 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
-from django.db import connection, models
+from django.db import models
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civicdesk.cases.models import Case, CaseCategory, CaseType, Category, EntryKind, Status, TimelineEntry
 from civicdesk.core.errors import ApplicationError, NotFoundError
-from civicdesk.intake import selectors as intake_selectors
-from civicdesk.intake.models import Topic
-from civicdesk.intake.selectors import NearbyContact
-from civicdesk.organizations.geometry import degrees_around, validate_coordinates
 from civicdesk.organizations.models import Area, Organization, Theme
 from civicdesk.organizations.selectors import area_for_point
 
@@ -95,68 +90,7 @@ def case_customer_timeline(*, case: Case) -> list[TimelineEntry]:
 
 # --- The contact form's map: contacts already made nearby (R1.2) ----------------------------------
 
-# `intake.selectors.contacts_nearby`'s statement, with the same conditions and order, as a deferred
-# join: the candidates' ids and dates come from the covering GiST index `case_nearby_covering_gist`
-# alone (cases migration 0012), only the page's rows are read from the table. The point is written
-# (lat, lon), the index's order, so the planner cannot take the narrower `case_nearby_point_gist`
-# (lon, lat), which costs it the same but visits the table for every case in the box. The date comes
-# as UTC text: `datetime.fromisoformat` reads it in a fraction of the time Django's loader takes.
-_NEARBY_SQL = """
-SELECT c.reference, c.lat, c.lon, c.status, (c.created_at AT TIME ZONE 'UTC')::text, c.is_published,
-       c.public_title
-  FROM cases_case c
- WHERE c.id IN (
-       SELECT u.id
-         FROM cases_case u
-         JOIN cases_casecategory cc ON cc.case_id = u.id AND cc.category_id = %(category)s
-        WHERE point(u.lat, u.lon) <@ box(point(%(south)s, %(west)s), point(%(north)s, %(east)s))
-          AND u.lat IS NOT NULL AND NOT u.contains_special_categories AND u.merged_into_id IS NULL
-          AND (u.is_published OR NOT (u.status = 'closed'))
-          AND u.organization_id = %(organization)s AND u.created_at >= %(since)s
-        ORDER BY u.created_at DESC
-        LIMIT %(limit)s)
- ORDER BY c.created_at DESC
-"""
-
-
-def _approximate(value: float, step: float) -> float:
-    return round(round(value / step) * step, 6)
-
-
-def contacts_nearby(*, organization: Organization, topic: Topic, lat: float, lon: float,
-                    now: datetime | None = None) -> list[NearbyContact]:
-    """`intake.selectors.contacts_nearby` for the form's map, with less work for PostgreSQL (1 query).
-
-    The same contacts in the same order: published and still-open contacts of the topic's category
-    within NEARBY_RADIUS_M, newest first, at most NEARBY_LIMIT; never a case holding special
-    categories of personal data, never a merged one; unpublished ones only with the status, the
-    date and a point rounded to about 110 m. Other databases use the intake selector itself.
-    """
-    if connection.vendor != "postgresql" or topic.category_id is None:
-        return intake_selectors.contacts_nearby(organization=organization, topic=topic, lat=lat, lon=lon, now=now)
-    lat, lon = validate_coordinates(lat=lat, lon=lon)
-    dlat, dlon = degrees_around(lat, intake_selectors.NEARBY_RADIUS_M)
-    since = (now or timezone.now()) - timedelta(days=intake_selectors.NEARBY_DAYS)
-    with connection.cursor() as cursor:
-        cursor.execute(_NEARBY_SQL, {
-            "organization": organization.pk, "category": topic.category_id, "since": since,
-            "west": lon - dlon, "south": lat - dlat, "east": lon + dlon, "north": lat + dlat,
-            "limit": intake_selectors.NEARBY_LIMIT,
-        })
-        rows = cursor.fetchall()
-    lat_step, lon_step = intake_selectors.APPROXIMATE_LAT_STEP, intake_selectors.APPROXIMATE_LON_STEP
-    return [
-        NearbyContact(published=True, lat=case_lat, lon=case_lon, status=status, created_at=_utc(created_at),
-                      title=public_title, reference=reference)
-        if is_published else
-        NearbyContact(published=False, lat=_approximate(case_lat, lat_step), lon=_approximate(case_lon, lon_step),
-                      status=status, created_at=_utc(created_at))
-        for reference, case_lat, case_lon, status, created_at, is_published, public_title in rows
-    ]
-
-
-def _utc(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+# The lookup itself is `intake.selectors.contacts_nearby` (the view calls it).
 
 
 # --- Public contacts: the list, the map and each case's page (R1.7, R1.6, R9.4) -------------------

@@ -235,7 +235,7 @@ def contact_nearby(request: HttpRequest, organization_slug: str) -> HttpResponse
     url_template = _public_case_url_template(organization)
     zone = timezone.get_current_timezone()
     dates: dict[dt.date, str] = {}  # formatting a date is most of the view's own work: once per day
-    for row in selectors.contacts_nearby(organization=organization, topic=topic, lat=lat, lon=lon):
+    for row in intake_selectors.contacts_nearby(organization=organization, topic=topic, lat=lat, lon=lon):
         day = row.created_at.astimezone(zone).date()
         if day not in dates:
             dates[day] = formats.date_format(day, "SHORT_DATE_FORMAT")

@@ -336,10 +336,16 @@ def test_nearby_shows_published_and_open_contacts_but_nothing_private(client, ci
     assert response["Cache-Control"].startswith("public")
 
 
-def test_nearby_selector_finds_what_the_intake_selector_finds(city, topic):
-    """The map's statement (portal.selectors, PostgreSQL only) lists exactly what intake's does, in order."""
+def test_the_nearby_statement_finds_what_the_orm_finds(city, topic):
+    """PostgreSQL's written-out statement (intake.selectors._NEARBY_SQL) lists exactly what the ORM's
+    query (SQLite's path) lists, in order; on SQLite, the ORM path alone."""
+    import datetime as dt
+
+    from django.db import connection
+    from django.utils import timezone
+
     from civicdesk.intake import selectors as intake_selectors
-    from civicdesk.portal import selectors as portal_selectors
+    from civicdesk.organizations.geometry import degrees_around
 
     advisor = city.users["advisor"]
     for n in range(4):
@@ -352,11 +358,18 @@ def test_nearby_selector_finds_what_the_intake_selector_finds(city, topic):
               owner_group=city.social, categories=[city.category_streets])
     city.case(categories=[city.category_parks], lat=60.1701, lon=24.9401)
     city.case(lat=60.19, lon=24.94)
+    since = timezone.now() - dt.timedelta(days=intake_selectors.NEARBY_DAYS)
     for lat, lon in ((60.17, 24.94), (60.1725, 24.9445), (60.19, 24.94), (61.5, 25.5)):
-        expected = intake_selectors.contacts_nearby(organization=city.org, topic=topic, lat=lat, lon=lon)
-        found = portal_selectors.contacts_nearby(organization=city.org, topic=topic, lat=lat, lon=lon)
-        assert found == expected
-    assert len(portal_selectors.contacts_nearby(organization=city.org, topic=topic, lat=60.17, lon=24.94)) == 8
+        dlat, dlon = degrees_around(lat, intake_selectors.NEARBY_RADIUS_M)
+        where = intake_selectors._NearbyWhere(organization=city.org.pk, category=topic.category_id, since=since,
+                                              limit=50, west=lon - dlon, south=lat - dlat, east=lon + dlon,
+                                              north=lat + dlat)
+        expected = intake_selectors._nearby_rows_orm(where)
+        if connection.vendor == "postgresql":
+            assert intake_selectors._nearby_rows_sql(where) == expected
+    found = intake_selectors.contacts_nearby(organization=city.org, topic=topic, lat=60.17, lon=24.94)
+    assert len(found) == 8
+    assert sum(row.published for row in found) == 4
 
 
 @pytest.mark.parametrize(
