@@ -1,4 +1,4 @@
-"""A covering GiST index for the contact form's map (portal.selectors.contacts_nearby).
+"""A covering GiST index for the contact form's map (intake.selectors.contacts_nearby).
 
 Like `case_nearby_point_gist` (intake migration 0002), over the cases the map may show (open or
 published, located, no special categories, not merged), but on point(lat, lon) and carrying the
