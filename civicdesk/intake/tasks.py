@@ -117,10 +117,15 @@ def case_reminder_send_task(*, case_id: int, closes_on: str = "") -> bool:
 
 @shared_task(acks_late=True)
 def inbound_email_process_task(*, inbound_id: int) -> str:
-    """Handle one stored incoming mail (`intake.sources.email.services.inbound_email_process`)."""
-    from civicdesk.intake.sources.email.services import inbound_email_process
+    """Handle one stored incoming mail (`intake.sources.email.services.inbound_email_process`).
 
-    row = inbound_email_process(inbound_id=inbound_id)
+    The notifications of what it writes (a customer's message on a case) are made here too, not by
+    one more task per entry."""
+    from civicdesk.intake.sources.email.services import inbound_email_process
+    from civicdesk.notifications.services import notifications_here
+
+    with notifications_here():
+        row = inbound_email_process(inbound_id=inbound_id)
     return row.state if row is not None else "missing"
 
 

@@ -423,3 +423,37 @@ def test_an_acknowledgement_that_cannot_be_sent_now_is_queued_for_retries(city, 
         row = _receive(make_mail())
     assert row.state == InboundState.CASE_CREATED, "the mail is handled all the same"
     queued_ack.assert_called_once_with(inbound_id=row.pk)
+
+
+def test_the_handler_hears_of_a_customers_mail_from_the_task_that_handled_it(city, mailbox):
+    """The notification of a customer's mail is made by the task that handled the mail, not one more task."""
+    from unittest import mock
+
+    from civicdesk.notifications.models import Notification, NotificationKind
+    from civicdesk.notifications.tasks import notifications_for_entry_task
+
+    expert = city.users["expert"]
+    case = city.case(customer_email="maija@example.fi", owner_group=city.streets)
+    case_services.case_take(case=case, actor=expert)
+    with mock.patch.object(notifications_for_entry_task, "delay") as queued:
+        address = case_reply_address(case=case, mailbox=mailbox)
+        row = _receive(make_mail(to=address, subject="Lisätietoa", body="Kuoppa on nyt isompi."), to=address)
+    assert row.state == InboundState.ADDED_TO_CASE
+    queued.assert_not_called()
+    notification = Notification.objects.get(recipient=expert, entry=row.entry)
+    assert notification.kind == NotificationKind.CUSTOMER_MESSAGE
+
+
+def test_notifications_that_fail_in_the_task_are_queued_instead(city, mailbox):
+    from unittest import mock
+
+    from civicdesk.notifications.tasks import notifications_for_entry_task
+
+    case = city.case(customer_email="maija@example.fi", owner_group=city.streets)
+    with mock.patch("civicdesk.notifications.services.notifications_create_for_entry",
+                    side_effect=RuntimeError("boom")), \
+            mock.patch.object(notifications_for_entry_task, "delay") as queued:
+        address = case_reply_address(case=case, mailbox=mailbox)
+        row = _receive(make_mail(to=address, subject="Lisätietoa", body="Kuoppa on nyt isompi."), to=address)
+    assert row.state == InboundState.ADDED_TO_CASE
+    queued.assert_called_once_with(row.entry_id)
