@@ -27,7 +27,7 @@ from civicdesk.core.errors import InvalidInputError
 from civicdesk.intake.models import AddressPoint, QuestionKind, Topic, TopicQuestion, address_key
 from civicdesk.organizations.geometry import validate_coordinates
 from civicdesk.organizations.models import Organization, ServiceGroup
-from civicdesk.routing.services import route_case_later, route_case_now
+from civicdesk.routing.services import route_case_later
 
 TITLE_LENGTH = 80
 
@@ -127,7 +127,6 @@ def case_intake(
     form_answers: Mapping[str, Any] | None = None,
     require_inside_areas: bool = False,
     owner_group: ServiceGroup | None = None,
-    route_now: bool = False,
 ) -> Case:
     """Create the case for a contact from outside and send the customer a receipt after commit.
 
@@ -141,9 +140,7 @@ def case_intake(
     issue adds classification here.
 
     `form_answers` is `form_answers_build`'s record. With `require_inside_areas` (the portal's
-    form), a point outside every area of an organisation that has areas is refused. `route_now`
-    routes the case in this process right after the commit instead of queueing it (for intake that
-    runs in a worker already: one task fewer per contact).
+    form), a point outside every area of an organisation that has areas is refused.
     """
     if not organization.is_active:
         raise InvalidInputError(_("This organisation does not take contacts."), field="organization")
@@ -175,12 +172,9 @@ def case_intake(
     )
     if checked:
         case_services.case_add_customer_files(case=case, files=checked, entry=case.created_entry)
-    # Classification and routing rules after commit, in the background (or, with `route_now`, right
-    # here: a channel whose intake already runs in a worker); a failure leaves the case where it is.
-    if route_now:
-        transaction.on_commit(lambda: route_case_now(case_id=case.pk))
-    else:
-        transaction.on_commit(lambda: route_case_later(case_id=case.pk))
+    # Classification and routing rules after commit, in the background (or in the worker task that
+    # took the contact: `core.follow_ups`); a failure leaves the case where it is.
+    route_case_later(case_id=case.pk)
     if case.customer_email and tracking_url_template:
         from civicdesk.intake.tasks import intake_receipt_send_task
 

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from civicdesk.cases.models import Case
+from civicdesk.core.follow_ups import follow_ups_here
 from civicdesk.intake.models import InboundEmail, InboundState, Mailbox, OutboundKind
 
 logger = logging.getLogger(__name__)
@@ -119,12 +120,11 @@ def case_reminder_send_task(*, case_id: int, closes_on: str = "") -> bool:
 def inbound_email_process_task(*, inbound_id: int) -> str:
     """Handle one stored incoming mail (`intake.sources.email.services.inbound_email_process`).
 
-    The notifications of what it writes (a customer's message on a case) are made here too, not by
-    one more task per entry."""
+    What follows it (routing a new case, the acknowledgement, notifications of a customer's message)
+    runs here too, after the commit, not as up to three more tasks (`core.follow_ups`)."""
     from civicdesk.intake.sources.email.services import inbound_email_process
-    from civicdesk.notifications.services import notifications_here
 
-    with notifications_here():
+    with follow_ups_here():
         row = inbound_email_process(inbound_id=inbound_id)
     return row.state if row is not None else "missing"
 
@@ -133,23 +133,8 @@ def inbound_email_process_task(*, inbound_id: int) -> str:
 def email_acknowledgement_send_task(*, inbound_id: int) -> bool:
     """Acknowledge a case created from a mail: its number, the tracking link, and that answering adds to it.
 
-    The worker that handled the mail normally sends the acknowledgement itself (`email_acknowledge_now`);
-    this task is the retry when that fails."""
+    Usually run by the task that handled the mail itself (`core.follow_ups`); queued when that fails."""
     return email_acknowledgement_send(inbound_id=inbound_id)
-
-
-def email_acknowledge_now(*, inbound_id: int) -> None:
-    """Acknowledge in this process, after the case's commit and its routing (so the mail leaves from the
-    address of the group that took the case), saving a task per new case. If sending fails, the
-    retrying task takes over (`email_acknowledgement_send_task`); never raises."""
-    try:
-        email_acknowledgement_send(inbound_id=inbound_id)
-    except Exception as exc:
-        logger.warning("acknowledging mail %s failed (%s); queued for retries", inbound_id, exc)
-        try:
-            email_acknowledgement_send_task.delay(inbound_id=inbound_id)
-        except Exception:
-            logger.exception("could not queue the acknowledgement of mail %s", inbound_id)
 
 
 def email_acknowledgement_send(*, inbound_id: int) -> bool:
@@ -213,11 +198,15 @@ def email_refusal_send_task(*, inbound_id: int) -> bool:
 
 @shared_task(acks_late=True)
 def mailbox_poll_task(*, mailbox_id: int) -> int:
-    """Read one mailbox over IMAP: store each message, handle it, move it to the handled folder."""
+    """Read one mailbox over IMAP: store each message, handle it (with what follows it, as
+    `inbound_email_process_task` does), move it to the handled folder."""
     from civicdesk.intake.sources.email.imap import mailbox_poll
 
     mailbox = Mailbox.objects.filter(pk=mailbox_id, is_active=True).exclude(imap_host="").first()
-    return mailbox_poll(mailbox=mailbox) if mailbox is not None else 0
+    if mailbox is None:
+        return 0
+    with follow_ups_here():
+        return mailbox_poll(mailbox=mailbox)
 
 
 @shared_task

@@ -10,12 +10,10 @@
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import datetime as dt
 import logging
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +31,7 @@ from civicdesk.accounts.permissions import HANDLING_ROLES
 from civicdesk.cases.models import Case, EntryKind, Status, TimelineEntry
 from civicdesk.cases.permissions import can_view_case, cases_visible_to
 from civicdesk.core.errors import InvalidInputError, NotFoundError
+from civicdesk.core.follow_ups import follow_up
 from civicdesk.notifications import selectors
 from civicdesk.notifications.models import (
     CaseFollow,
@@ -69,38 +68,11 @@ def notify_case_event(*, entry: TimelineEntry) -> None:
     # The wall clock, not timezone.now(): the demo builder moves the latter to write history.
     if entry.created_at.timestamp() < time.time() - EVENT_MAX_AGE.total_seconds():
         return
-    entry_id = entry.pk
-    here = _in_this_task.get()
+    from civicdesk.notifications.tasks import notifications_for_entry_task
 
-    def _queue() -> None:
-        from civicdesk.notifications.tasks import notifications_for_entry_task
-
-        if here:
-            try:
-                notifications_create_for_entry(entry_id=entry_id)
-                return
-            except Exception:
-                logger.exception("notifications for entry %s failed in this task; queueing them", entry_id)
-        notifications_for_entry_task.delay(entry_id)
-
-    # robust: a broker that is down must not turn the committed action into an error page.
-    transaction.on_commit(_queue, robust=True)
-
-
-# Set by a worker task whose entries' notifications are made in the task itself (`notifications_here`).
-_in_this_task: contextvars.ContextVar[bool] = contextvars.ContextVar("notifications_in_this_task", default=False)
-
-
-@contextlib.contextmanager
-def notifications_here() -> Iterator[None]:
-    """In a worker task: the notifications of the entries written inside are made right after their
-    commit, in this task, instead of by one more task per entry (the email channel's handling of a
-    mail). A failure there falls back to the task."""
-    token = _in_this_task.set(True)
-    try:
-        yield
-    finally:
-        _in_this_task.reset(token)
+    # After the commit, in a task (or in the worker task that wrote the entry: `core.follow_ups`); a
+    # broker that is down must not turn the committed action into an error page.
+    follow_up(notifications_for_entry_task, entry.pk)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from civicdesk.accounts.models import Role, User
 from civicdesk.accounts.permissions import access_for
 from civicdesk.cases.models import Case, CaseCategory, Category, Channel, EntryKind, Priority, Status, TimelineEntry
 from civicdesk.core.errors import InvalidStateError, NotFoundError
+from civicdesk.core.follow_ups import follow_up
 from civicdesk.core.realtime import organization_group_name, publish_after_commit, service_group_channel_name
 from civicdesk.notifications.services import notify_case_event
 from civicdesk.organizations.models import Organization, ServiceGroup
@@ -310,26 +311,13 @@ def route_new_case(*, case_id: int) -> str | None:
     return decision.outcome if decision is not None else None
 
 
-def route_case_now(*, case_id: int) -> None:
-    """Route a new case in this process, after its commit: for intake that already runs in a worker
-    (the email channel), which saves a task. Never raises: if routing here fails unexpectedly, the
-    routing task is queued instead (`route_case_later`)."""
-    try:
-        route_new_case(case_id=case_id)
-    except Exception:
-        logger.exception("routing case %s in the intake's worker failed; queueing it", case_id)
-        route_case_later(case_id=case_id)
-
-
 def route_case_later(*, case_id: int) -> None:
-    """Queue the routing of a new case; called by intake after its commit. Never raises: if the broker
-    cannot take the task, the case stays in the queue intake put it in, for the advisors."""
+    """Route a new case after the current transaction commits: by `route_case_task`, or in the worker
+    task that created the case when it runs its follow-ups itself (`core.follow_ups`). Never raises:
+    if the broker cannot take the task, the case stays in the queue intake put it in, for the advisors."""
     from civicdesk.routing.tasks import route_case_task
 
-    try:
-        route_case_task.delay(case_id=case_id)
-    except Exception:
-        logger.exception("could not queue the routing of case %s; it stays in its intake queue", case_id)
+    follow_up(route_case_task, case_id=case_id)
 
 
 def route_case(*, case: Case) -> RoutingDecision | None:

@@ -36,6 +36,7 @@ from civicdesk.cases import services as case_services
 from civicdesk.cases.attachments import ValidatedFile, attachment_validate
 from civicdesk.cases.models import Case, Channel, TimelineEntry
 from civicdesk.core.errors import ApplicationError, InvalidInputError
+from civicdesk.core.follow_ups import follow_up
 from civicdesk.core.process_cache import ProcessCache
 from civicdesk.intake import services as intake_services
 from civicdesk.intake.models import InboundEmail, InboundState, Mailbox, OutboundEmail
@@ -474,7 +475,6 @@ def _new_case(row: InboundEmail, parsed: ParsedEmail, files: list[ValidatedFile]
         organization=row.organization, channel=Channel.EMAIL, case_type=mailbox.case_type,
         description=description, title=title, language=mailbox.language, customer_name=customer_name[:200],
         customer_email=customer_email, answer_requested=bool(customer_email), owner_group=mailbox.service_group,
-        route_now=True,  # this runs in a worker already: routed right after the commit, not by another task
     )
     created = case.created_entry
     if files:
@@ -492,11 +492,11 @@ def _new_case(row: InboundEmail, parsed: ParsedEmail, files: list[ValidatedFile]
     row.entry = created
     _finish(row, InboundState.CASE_CREATED, parsed, details=details, also=("case", "entry", "forwarded_by"))
     if mailbox.auto_acknowledge and case.customer_email:
-        from civicdesk.intake.tasks import email_acknowledge_now
+        from civicdesk.intake.tasks import email_acknowledgement_send_task
 
-        # After the routing `case_intake` put first on the commit, so the acknowledgement leaves from
-        # the address of the group that took the case.
-        transaction.on_commit(lambda: email_acknowledge_now(inbound_id=row.pk))
+        # After the routing `case_intake` registered first, so that, run by the handling task itself
+        # (`core.follow_ups`), the acknowledgement leaves from the address of the group that took the case.
+        follow_up(email_acknowledgement_send_task, inbound_id=row.pk)
 
 
 def case_sender_verified(*, case_id: int) -> bool | None:

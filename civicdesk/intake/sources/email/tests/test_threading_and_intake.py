@@ -450,7 +450,7 @@ def test_notifications_that_fail_in_the_task_are_queued_instead(city, mailbox):
     from civicdesk.notifications.tasks import notifications_for_entry_task
 
     case = city.case(customer_email="maija@example.fi", owner_group=city.streets)
-    with mock.patch("civicdesk.notifications.services.notifications_create_for_entry",
+    with mock.patch("civicdesk.notifications.tasks.notifications_create_for_entry",
                     side_effect=RuntimeError("boom")), \
             mock.patch.object(notifications_for_entry_task, "delay") as queued:
         address = case_reply_address(case=case, mailbox=mailbox)
