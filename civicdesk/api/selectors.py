@@ -245,13 +245,10 @@ def _rows(cases: list[tuple[Any, ...]]) -> list[ServiceRequestRow]:
     index = CategoryIndex.load(organization_id)
     groups = _service_groups(organization_id)
     language = translation.get_language() or ""
-    services: dict[int | None, tuple[str, str]] = {}
     rows = []
     for (reference, status, works_status, created_at, last_activity_at, lat, lon, public_title, public_text,
          public_answer, is_published, group_id, _organization_id, category_id, media_url) in cases:
-        service = services.get(category_id)
-        if service is None:
-            service = services[category_id] = index.service_name_and_code(category_id, language)
+        service = index.service_name_and_code(category_id, language)  # worked out once per language
         rows.append(ServiceRequestRow(
             reference=reference, status=status, public_works_status=works_status,
             created_at=_utc(created_at) if isinstance(created_at, str) else created_at,
