@@ -212,6 +212,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "civicdesk.intake.tasks.mailboxes_poll_task",
         "schedule": env.int("EMAIL_IMAP_POLL_SECONDS", default=60),
     },
+    # The safety net of the deferred contacts (ADR 0022): a lost trigger delays a contact, never loses it.
+    "intake-accepted-contacts-drain": {
+        "task": "civicdesk.intake.tasks.accepted_contacts_drain_task",
+        "schedule": 30,
+    },
+    "intake-accepted-contacts-purge": {
+        "task": "civicdesk.intake.tasks.accepted_contacts_purge_task",
+        "schedule": 24 * 60 * 60,
+    },
 }
 
 # --- Internationalisation -----------------------------------------------------------------
@@ -275,6 +284,14 @@ PORTAL_FORM_CACHE_SECONDS = env.int("PORTAL_FORM_CACHE_SECONDS", default=30)
 PORTAL_FORM_MIN_SECONDS = env.int("PORTAL_FORM_MIN_SECONDS", default=3)
 PORTAL_FORM_MAX_AGE_SECONDS = env.int("PORTAL_FORM_MAX_AGE_SECONDS", default=24 * 60 * 60)
 PORTAL_CONTACT_MAX_LINKS = env.int("PORTAL_CONTACT_MAX_LINKS", default=3)
+# How the residents' form and Open311 POSTs make a case (ADR 0022): "deferred" checks the contact,
+# stores it as an accepted contact and answers; a worker makes the case a moment later. "immediate"
+# makes the case in the request. Contacts with files always take the immediate path.
+CONTACT_WRITE_PATH = env.str("CONTACT_WRITE_PATH", default="deferred")
+if CONTACT_WRITE_PATH not in {"deferred", "immediate"}:
+    raise ImproperlyConfigured("CONTACT_WRITE_PATH must be deferred or immediate.")
+# Days an accepted contact is kept after its case was made (then purged by the beat).
+ACCEPTED_CONTACTS_KEEP_DAYS = env.int("ACCEPTED_CONTACTS_KEEP_DAYS", default=30)
 
 # --- Open311 GeoReport v2 API (docs/open311.md) -------------------------------------------
 # Reads (GET) per client address; posts per client address (each key also has its own limit, set
