@@ -1,6 +1,8 @@
 """Celery application. Tasks are just another interface: they take ids and call services."""
 
+import contextlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from celery import Celery
@@ -43,3 +45,27 @@ def _release_database_connections(sender: object = None, **kwargs: object) -> No
     # Returns a pooled connection to the pool, closes an unpooled one (CONN_MAX_AGE 0) and any
     # connection that had an error: the next task starts on a good one.
     close_old_connections()
+
+
+# One configuration generation per task (core/config_generation.py): a task that reads several kept
+# values checks the generation once, not once per value.
+_close_generation_scope: list[Callable[[], None]] = []
+
+
+@task_prerun.connect
+def _open_config_generation_scope(sender: object = None, **kwargs: object) -> None:
+    if getattr(getattr(sender, "request", None), "is_eager", False):
+        return
+    from civicdesk.core.config_generation import config_generation_scope_open
+
+    _close_generation_scope.append(config_generation_scope_open())
+
+
+@task_postrun.connect
+def _close_config_generation_scope(sender: object = None, **kwargs: object) -> None:
+    if getattr(getattr(sender, "request", None), "is_eager", False):
+        return
+    while _close_generation_scope:
+        close = _close_generation_scope.pop()
+        with contextlib.suppress(ValueError):  # opened in another context: nothing to reset here
+            close()

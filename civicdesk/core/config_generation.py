@@ -17,12 +17,22 @@ after a while, which is confusing when they test the change right away. Instead:
 The generation is read before the value is loaded, so a value loaded while a change commits is
 kept under the older number and read again next time. Random numbers, not a counter: a rolled
 back change can never leave a number that a later change reuses.
+
+A worker task reads the generation once (`config_generation_scope`, opened around every task by
+config/celery.py): a task that reads five kept values pays one query, not five, and sees one
+configuration throughout. The number kept in a scope is read again after
+`CONFIG_GENERATION_SCOPE_SECONDS` (1 s), so a long task (an IMAP poll) still sees an edit within a
+second; a change the task makes itself is seen at once.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import dataclasses
 import random
-from collections.abc import Callable, Hashable
+import time
+from collections.abc import Callable, Hashable, Iterator
 from typing import Any, Generic, TypeVar
 
 from django.conf import settings
@@ -38,12 +48,50 @@ ROW_ID = 1
 _TABLE = ConfigGeneration._meta.db_table
 
 
+# How long a scope keeps the number it read: long enough for one task's reads, short enough that a
+# long-running task sees an administrator's edit about as soon as a new task would.
+CONFIG_GENERATION_SCOPE_SECONDS = 1.0
+
+
+@dataclasses.dataclass
+class _Scope:
+    value: int = 0
+    read_at: float | None = None  # monotonic time of the read; None: not read yet
+    changed: bool = False  # the unit of work changed configuration itself: read every time from then on
+
+
+_scope: contextvars.ContextVar[_Scope | None] = contextvars.ContextVar("config_generation_scope", default=None)
+
+
+@contextlib.contextmanager
+def config_generation_scope() -> Iterator[None]:
+    """Inside: the generation is read at most once a second (one unit of work, e.g. a worker task)."""
+    token = _scope.set(_Scope())
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
+def config_generation_scope_open() -> Callable[[], None]:
+    """Open a scope without a `with` block (Celery's prerun signal); returns the function that closes it."""
+    token = _scope.set(_Scope())
+    return lambda: _scope.reset(token)
+
+
 def config_generation() -> int:
-    """The current generation (0 before any change was recorded)."""
+    """The current generation (0 before any change was recorded); inside a scope, its kept number."""
+    scope = _scope.get()
+    if (scope is not None and scope.read_at is not None and not scope.changed
+            and time.monotonic() - scope.read_at < CONFIG_GENERATION_SCOPE_SECONDS):
+        return scope.value
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT value FROM {_TABLE} WHERE id = %s", [ROW_ID])  # noqa: S608 (a constant)
         row = cursor.fetchone()
-    return int(row[0]) if row else 0
+    value = int(row[0]) if row else 0
+    if scope is not None:
+        scope.value, scope.read_at = value, time.monotonic()
+    return value
 
 
 def config_changed() -> None:
@@ -53,6 +101,10 @@ def config_changed() -> None:
         cursor.execute(
             f"INSERT INTO {_TABLE} (id, value) VALUES (%s, %s) "  # noqa: S608 (a constant)
             "ON CONFLICT (id) DO UPDATE SET value = EXCLUDED.value", [ROW_ID, value])
+    scope = _scope.get()
+    if scope is not None:
+        # Whether the change commits or rolls back, only the database knows: ask it from now on.
+        scope.changed = True
 
 
 class ConfigCache(Generic[V]):

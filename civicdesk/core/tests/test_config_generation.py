@@ -6,7 +6,13 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext, override_settings
 
-from civicdesk.core.config_generation import ConfigCache, config_changed, config_generation
+from civicdesk.core import config_generation as generation_module
+from civicdesk.core.config_generation import (
+    ConfigCache,
+    config_changed,
+    config_generation,
+    config_generation_scope,
+)
 from civicdesk.intake.models import MailTemplate, OutboundKind
 from civicdesk.intake.sources.email.mail_templates import mail_template_render
 from civicdesk.organizations.models import OpeningHours, WorkingCalendar
@@ -76,6 +82,73 @@ def test_a_kept_value_costs_one_small_query(city):
         selectors.routing_settings_for(city.org)
     assert len(queries) == 2
     assert all("core_configgeneration" in q["sql"] for q in queries.captured_queries)
+
+
+@override_settings(CONFIG_CACHE_SECONDS=300)
+def test_a_scope_reads_the_generation_once_and_sees_its_own_change(city):
+    selectors.rule_specs_for(organization=city.org)
+    selectors.routing_settings_for(city.org)
+    with config_generation_scope():
+        with CaptureQueriesContext(connection) as queries:
+            selectors.rule_specs_for(organization=city.org)
+            selectors.routing_settings_for(city.org)
+            selectors.rule_specs_for(organization=city.org)
+        assert len(queries) == 1, "one generation read for the whole unit of work"
+        kept = config_generation()
+        config_changed()  # a change made inside the scope
+        assert config_generation() != kept, "seen at once"
+    with CaptureQueriesContext(connection) as queries:
+        config_generation()
+        config_generation()
+    assert len(queries) == 2, "outside a scope every read asks the database"
+
+
+def test_a_scope_reads_again_after_its_time_so_a_long_task_sees_edits(monkeypatch):
+    now = [1000.0]
+    monkeypatch.setattr(generation_module.time, "monotonic", lambda: now[0])
+    with config_generation_scope():
+        first = config_generation()
+        with connection.cursor() as cursor:  # another process's change: no signal reaches this one
+            cursor.execute("UPDATE core_configgeneration SET value = value + 1 WHERE id = 1")
+            if cursor.rowcount == 0:
+                cursor.execute("INSERT INTO core_configgeneration (id, value) VALUES (1, 7)")
+        assert config_generation() == first, "kept within the scope's second"
+        now[0] += generation_module.CONFIG_GENERATION_SCOPE_SECONDS + 0.01
+        assert config_generation() != first, "read again after it"
+
+
+def test_a_rolled_back_change_inside_a_scope_is_not_kept():
+    before = config_generation()
+    with config_generation_scope():
+        assert config_generation() == before
+        seen = []
+
+        def change_then_fail() -> None:
+            with transaction.atomic():
+                config_changed()
+                seen.append(config_generation())
+                raise RuntimeError
+
+        with pytest.raises(RuntimeError):
+            change_then_fail()
+        assert seen[0] != before
+        assert config_generation() == before
+
+
+def test_a_worker_task_runs_in_a_scope_and_an_eager_one_in_its_callers():
+    from types import SimpleNamespace
+
+    from config import celery as celery_app
+
+    worker_task = SimpleNamespace(request=SimpleNamespace(is_eager=False))
+    celery_app._open_config_generation_scope(sender=worker_task)
+    try:
+        assert generation_module._scope.get() is not None
+    finally:
+        celery_app._close_config_generation_scope(sender=worker_task)
+    assert generation_module._scope.get() is None
+    celery_app._open_config_generation_scope(sender=SimpleNamespace(request=SimpleNamespace(is_eager=True)))
+    assert generation_module._scope.get() is None, "an eager task belongs to its caller's unit of work"
 
 
 @override_settings(CONFIG_CACHE_SECONDS=300)
