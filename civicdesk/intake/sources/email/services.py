@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -227,13 +227,23 @@ def _files(parsed: ParsedEmail) -> tuple[list[ValidatedFile], list[dict[str, str
     return accepted, refused
 
 
-def _rate_limited(row: InboundEmail) -> bool:
-    since = timezone.now() - dt.timedelta(hours=1)
-    recent = InboundEmail.objects.filter(
-        organization_id=row.organization_id, sender_address=row.sender_address, received_at__gte=since,
-        state__in=HANDLED_STATES,
-    ).exclude(pk=row.pk).count()
-    return recent >= settings.EMAIL_SENDER_RATE_LIMIT_PER_HOUR
+# The stored message under its row lock, with how many of its sender's messages the last hour handled
+# (the sender's rate limit), in one statement: the handling task's first.
+_LOCKED_SQL = (
+    f"SELECT m.*, (SELECT COUNT(*) FROM {InboundEmail._meta.db_table} r "  # noqa: S608 (the model's table)
+    "WHERE r.organization_id = m.organization_id AND r.sender_address = m.sender_address "
+    "AND r.received_at >= %s AND r.state IN ({states}) AND r.id <> m.id) AS recent_from_sender "
+    f"FROM {InboundEmail._meta.db_table} m WHERE m.id = %s"
+)
+
+
+def _locked_for_handling(inbound_id: int) -> InboundEmail | None:
+    """The stored message, locked until the handling's transaction ends, with `recent_from_sender`."""
+    since = connection.ops.adapt_datetimefield_value(timezone.now() - dt.timedelta(hours=1))
+    sql = _LOCKED_SQL.format(states=", ".join(["%s"] * len(HANDLED_STATES)))
+    if connection.features.has_select_for_update_of:
+        sql += " FOR UPDATE OF m"
+    return next(iter(InboundEmail.objects.raw(sql, [since, *HANDLED_STATES, inbound_id])), None)
 
 
 def _case_of_thread(organization_id: int, parsed: ParsedEmail) -> Case | None:
@@ -337,44 +347,54 @@ def inbound_email_process(*, inbound_id: int) -> InboundEmail | None:
     held for the sender's rate limit, added to its case as the customer's message, held on the
     case from an unknown sender, or a new case through `case_intake` (acknowledged if the mailbox
     says so). Anything that goes wrong leaves the row `failed` with the reason, never lost.
+
+    One transaction under the stored message's row lock, from reading it to its outcome: a second
+    task for the same message waits, then finds it handled.
     """
-    row = _one(InboundEmail.objects.filter(pk=inbound_id))
-    if row is None or row.state != InboundState.RECEIVED:
-        return row
-    if row.mailbox_id is not None:
-        mailbox = _mailbox_cached(row.mailbox_id)
-        if mailbox is not None:
-            row.mailbox = mailbox
-            row.organization = mailbox.organization
-    if row.raw_size > settings.EMAIL_MAX_BYTES:
-        return _finish_refused_size(row)
-    parsed = email_parse(bytes(row.raw), trusted_authserv_ids=frozenset(settings.EMAIL_TRUSTED_AUTHSERV_IDS))
-    if parsed.auto_kind:
-        return _finish_automatic(row, parsed)
-    if _rate_limited(row):
-        return _finish(row, InboundState.RATE_LIMITED, parsed)
-    files, refused = _files(parsed)
-    details: dict[str, Any] = {"refused_files": refused} if refused else {}
-    if parsed.has_calendar:
-        details["calendar"] = True
+    parsed: ParsedEmail | None = None
     try:
         with transaction.atomic():
-            locked = InboundEmail.objects.select_for_update().only("state").get(pk=row.pk)
-            if locked.state != InboundState.RECEIVED:
-                return locked
+            row = _locked_for_handling(inbound_id)
+            if row is None or row.state != InboundState.RECEIVED:
+                return row
+            if row.mailbox_id is not None:
+                mailbox = _mailbox_cached(row.mailbox_id)
+                if mailbox is not None:
+                    row.mailbox = mailbox
+                    row.organization = mailbox.organization
+            if row.raw_size > settings.EMAIL_MAX_BYTES:
+                return _finish_refused_size(row)
+            parsed = email_parse(bytes(row.raw), trusted_authserv_ids=frozenset(settings.EMAIL_TRUSTED_AUTHSERV_IDS))
+            if parsed.auto_kind:
+                return _finish_automatic(row, parsed)
+            if row.recent_from_sender >= settings.EMAIL_SENDER_RATE_LIMIT_PER_HOUR:
+                return _finish(row, InboundState.RATE_LIMITED, parsed)
+            files, refused = _files(parsed)
+            details: dict[str, Any] = {"refused_files": refused} if refused else {}
+            if parsed.has_calendar:
+                details["calendar"] = True
             case, how = _find_case(row, parsed)
             if case is not None:
                 details["matched_by"] = how
                 _into_case(row, parsed, case, files, details)
             else:
                 _new_case(row, parsed, files, details)
+            return row
     except ApplicationError as exc:
-        logger.info("email %s refused: %s", row.pk, exc.message)
-        return _finish(row, InboundState.FAILED, parsed, error=str(exc.message))
+        logger.info("email %s refused: %s", inbound_id, exc.message)
+        return _finish_failed(inbound_id, parsed, error=str(exc.message))
     except Exception as exc:
-        logger.exception("email %s could not be handled", row.pk)
-        return _finish(row, InboundState.FAILED, parsed, error=f"{type(exc).__name__}: {exc}"[:1000])
-    return row
+        logger.exception("email %s could not be handled", inbound_id)
+        return _finish_failed(inbound_id, parsed, error=f"{type(exc).__name__}: {exc}"[:1000])
+
+
+def _finish_failed(inbound_id: int, parsed: ParsedEmail | None, *, error: str) -> InboundEmail | None:
+    """After the handling's transaction rolled back (nothing of it is stored): the message failed, with why."""
+    with transaction.atomic():
+        row = _one(InboundEmail.objects.select_for_update().filter(pk=inbound_id))
+        if row is None or row.state != InboundState.RECEIVED:
+            return row
+        return _finish(row, InboundState.FAILED, parsed, error=error)
 
 
 def _finish(row: InboundEmail, state: str, parsed: ParsedEmail | None, *, error: str = "",
