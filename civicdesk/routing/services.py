@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -299,16 +300,16 @@ def _routing_confidence(suggestions: Suggestions) -> float | None:
 
 
 def route_new_case(*, case_id: int) -> str | None:
-    """Route a new case by id unless it is gone or was routed already; the outcome, or None."""
-    from django.db.models import Exists, OuterRef
+    """Route a new case by id unless it is gone or was routed already; the outcome, or None.
 
-    # Routing reads the case again under its row lock: here only whether it exists and was routed.
-    case = next(iter(Case.objects.filter(pk=case_id).only("id", "organization_id").annotate(
-        routed=Exists(RoutingDecision.objects.filter(case_id=OuterRef("pk"))))[:1]), None)
-    if case is None or case.routed:
-        return None
-    decision = route_case(case=case)
+    Whether it was routed is read under the case's row lock, in the statement that takes the lock, so
+    that two tasks for the same case (a retry, a duplicate delivery) never route it twice."""
+    decision = route_case(case=Case(pk=case_id), unrouted_only=True)
     return decision.outcome if decision is not None else None
+
+
+class _NothingToRouteError(Exception):
+    """The case is gone, or (`unrouted_only`) was routed already."""
 
 
 def route_case_later(*, case_id: int) -> None:
@@ -320,8 +321,11 @@ def route_case_later(*, case_id: int) -> None:
     follow_up(route_case_task, case_id=case_id)
 
 
-def route_case(*, case: Case) -> RoutingDecision | None:
+def route_case(*, case: Case, unrouted_only: bool = False) -> RoutingDecision | None:
     """Classify a new case and apply the routing rules; every change is on the case's timeline.
+
+    With `unrouted_only`, a case that has a routing decision already is left alone (None); only
+    `case.pk` is read of `case` then.
 
     Never raises: on any error the savepoint is rolled back, the error is logged with the case,
     and the case stays in the queue intake chose, so a contact is never lost to routing.
@@ -329,13 +333,17 @@ def route_case(*, case: Case) -> RoutingDecision | None:
     started = time.perf_counter()
     try:
         with transaction.atomic():
-            decision, routed, category_ids = _route(case, started=started)
+            decision, routed, category_ids = _route(case, started=started, unrouted_only=unrouted_only)
+    except _NothingToRouteError:
+        return None
     except Exception:
         logger.exception("routing failed for case %s; it stays in its intake queue", case.pk)
         try:
+            organization_id = case.organization_id or (
+                Case.objects.filter(pk=case.pk).values_list("organization_id", flat=True).first())
             with transaction.atomic():
                 RoutingDecision.objects.create(
-                    case_id=case.pk, organization_id=case.organization_id, outcome=Outcome.FAILED,
+                    case_id=case.pk, organization_id=organization_id, outcome=Outcome.FAILED,
                     duration_ms=round((time.perf_counter() - started) * 1000, 2))
         except Exception:
             logger.exception("could not record the failed routing of case %s", case.pk)
@@ -409,11 +417,16 @@ def _confident_categories(*, organization: Organization, suggestions: Suggestion
     threshold = (settings_row or selectors.routing_settings_for(organization)).confidence_threshold
     return frozenset(int(label) for label in prediction.confident_labels(threshold))
 
-def _route(case: Case, *, started: float) -> tuple[RoutingDecision, Case, frozenset[int]]:
+def _route(case: Case, *, started: float, unrouted_only: bool = False) -> tuple[RoutingDecision, Case, frozenset[int]]:
     """Route under the case's row lock; returns the decision, the case as routed and its final categories."""
     # The case type is read only by a rule that marks special categories (`_apply`), so it is not joined.
-    case = (Case.objects.select_for_update(of=("self",)).select_related("organization", "owner_group")
-            .get(pk=case.pk))
+    rows = Case.objects.select_for_update(of=("self",)).select_related("organization", "owner_group")
+    if unrouted_only:
+        rows = rows.annotate(routed=Exists(RoutingDecision.objects.filter(case_id=OuterRef("pk"))))
+    locked = next(iter(rows.filter(pk=case.pk)[:1]), None)
+    if locked is None or (unrouted_only and locked.routed):
+        raise _NothingToRouteError
+    case = locked
     organization = case.organization
     own_categories = frozenset(CaseCategory.objects.filter(case=case).values_list("category_id", flat=True))
     text = selectors.case_text(case.title, case.description)

@@ -229,6 +229,23 @@ def test_a_case_is_routed_once(trained_city):
     assert RoutingDecision.objects.filter(case=case).count() == 1
 
 
+def test_routing_a_new_case_checks_and_locks_in_one_statement_and_a_gone_case_is_nothing(trained_city):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from civicdesk.routing.tasks import route_case_task
+
+    case = _new_case(trained_city)
+    with CaptureQueriesContext(connection) as queries:
+        route_case_task(case_id=case.pk)
+    reads_of_case = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")
+                     and f'WHERE "cases_case"."id" = {case.pk}' in q["sql"]]
+    assert len(reads_of_case) == 1
+    assert "routing_routingdecision" in reads_of_case[0]
+    assert route_case_task(case_id=case.pk + 1000) is None
+    assert not RoutingDecision.objects.filter(case_id=case.pk + 1000).exists()
+
+
 # --- rules' actions ---------------------------------------------------------------------------------
 
 
