@@ -272,6 +272,18 @@ def test_an_oversized_message_is_refused_with_an_explaining_mail(city, mailbox):
     assert refusal.extra_headers["Auto-Submitted"] == "auto-replied"
 
 
+def test_a_failure_midway_stores_nothing_of_the_case_and_marks_the_mail_failed_with_why(city, mailbox, monkeypatch):
+    def broken(**kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(case_services, "case_add_customer_files", broken)  # after the case's INSERT
+    row = _receive(make_mail(attachments=(("kuva.png", "image/png", _png()),)))
+    assert row.state == InboundState.FAILED
+    assert "disk full" in row.error
+    assert not Case.objects.exists(), "the case's writes rolled back with the handling"
+    assert len(bytes(InboundEmail.objects.get(pk=row.pk).raw)) > 0, "the message is kept whole for a retry"
+
+
 def test_files_are_checked_one_by_one_and_refusals_recorded(city, mailbox):
     raw = make_mail(attachments=(("kuva.png", "image/png", _png()), ("lasku.pdf.exe", "application/octet-stream",
                                                                       b"MZ\x90\x00" * 50)))
