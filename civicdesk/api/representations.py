@@ -141,7 +141,8 @@ def service(category: Category, *, index: CategoryIndex, has_attributes: bool) -
         "service_name": category.name,
         "description": category.description,
         "metadata": has_attributes,
-        "type": "realtime",
+        # GeoReport v2: "batch" returns a token that tokens/{token} turns into the id (ADR 0022).
+        "type": "batch" if settings.CONTACT_WRITE_PATH == "deferred" else "realtime",
         "keywords": ", ".join(k.strip() for k in (category.keywords or "").split(",") if k.strip()),
         "group": index.group_name(category),
     }
@@ -217,5 +218,15 @@ def posted(*, reference: str, token: str) -> dict[str, Any]:
     }
 
 
-def token(*, reference: str, token: str) -> dict[str, Any]:
+def accepted(*, token: str) -> dict[str, Any]:
+    """The answer to a POST processed asynchronously (ADR 0022): the spec's `token` instead of the id."""
+    return {
+        "token": token,
+        "service_notice": _("Thank you. Your message was received and gets its number in a moment."),
+        "account_id": None,
+    }
+
+
+def token(*, reference: str | None, token: str) -> dict[str, Any]:
+    """`tokens/{token}`: the id, or null while the contact's case is being made (ADR 0022)."""
     return {"service_request_id": reference, "token": token}

@@ -97,14 +97,16 @@ class ServiceRequestSerializer(serializers.Serializer):
 
 
 class PostedSerializer(serializers.Serializer):
-    service_request_id = serializers.CharField()
+    service_request_id = serializers.CharField(
+        required=False, help_text="Only when the case was made in the request (a contact with files); "
+                                  "otherwise the contact is processed asynchronously and tokens/{token} gives it.")
     service_notice = serializers.CharField()
     account_id = serializers.CharField(allow_null=True)
     token = serializers.CharField(help_text="For tokens/{token}; also the resident's private tracking link.")
 
 
 class TokenSerializer(serializers.Serializer):
-    service_request_id = serializers.CharField()
+    service_request_id = serializers.CharField(allow_null=True, help_text="null while the case is being made.")
     token = serializers.CharField()
 
 

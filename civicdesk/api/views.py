@@ -1,6 +1,6 @@
 """Open311 GeoReport v2 endpoints under /open311/v2/ (R10.7), with the 6Aika/CitySDK extensions.
 
-Thin DRF views: read the parameters (civicdesk.api.params), call a selector or `intake.case_intake`,
+Thin DRF views: read the parameters (civicdesk.api.params), call a selector or `intake.contact_take`,
 return the document built in civicdesk.api.representations; the renderers write it as JSON or XML
 from the URL's suffix. Every refusal is an Open311 error list (civicdesk.api.errors). The
 language is the `locale` parameter, else the Accept-Language header (these URLs have no language
@@ -42,14 +42,17 @@ from civicdesk.api.selectors import (
 )
 from civicdesk.cases.models import CaseType
 from civicdesk.cases.services import SUPPORTED_LANGUAGES
+from civicdesk.core.rate_limits import rate_limit_exceeded
 from civicdesk.core.request_context import client_address_rate_key
-from civicdesk.intake.models import QuestionKind, Topic, TopicQuestion
-from civicdesk.intake.services import case_intake, form_answers_build
+from civicdesk.intake.accepted_contacts import accepted_contact_for_token, contact_take
+from civicdesk.intake.models import AcceptedState, QuestionKind, Topic, TopicQuestion
+from civicdesk.intake.services import form_answers_build
 from civicdesk.organizations.models import Organization
 from civicdesk.portal.forms import TopicAnswersForm
 
 DESCRIPTION_MAX_CHARS = 4000  # GeoReport v2: "free form text limited to 4,000 characters"
 MEDIA_FIELDS = ("media", "media[]")
+READ_RATE_GROUP = "civicdesk.open311.read"
 
 
 
@@ -85,9 +88,10 @@ class Open311View(APIView):
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
         translation.activate(_language(request))
-        if request.method == "GET" and is_ratelimited(
-            request._request, group="civicdesk.open311.read", key=client_address_rate_key,
-            rate=lambda group, req: settings.OPEN311_READ_RATE_LIMIT, increment=True,
+        # One Redis round trip (core.rate_limits) instead of django-ratelimit's three.
+        if request.method == "GET" and rate_limit_exceeded(
+            group=READ_RATE_GROUP, key=client_address_rate_key(READ_RATE_GROUP, request._request),
+            rate=settings.OPEN311_READ_RATE_LIMIT,
         ):
             raise _too_many()
 
@@ -228,7 +232,7 @@ class RequestsView(Open311View):
         )
         language = translation.get_language()
         tracking = request.build_absolute_uri(reverse("portal:track", args=["TOKEN"])).replace("TOKEN", "{token}")
-        case = case_intake(
+        taken = contact_take(
             organization=organization, channel=client.channel, case_type=case_type, feedback_subtype=subtype,
             title=params.text(data, "title", max_length=200), description=description, categories=[category],
             language=language if language in SUPPORTED_LANGUAGES else "other",
@@ -243,7 +247,11 @@ class RequestsView(Open311View):
             # at 0,0, another city): refused with 400, as on the residents' form.
             require_inside_areas=True,
         )
-        return representations.posted(reference=case.reference, token=case.tracking_token)
+        if taken.deferred:
+            # Processed asynchronously (ADR 0022): the spec's token instead of the id; tokens/{token} gives it.
+            return representations.accepted(token=taken.tracking_token)
+        assert taken.case is not None
+        return representations.posted(reference=taken.case.reference, token=taken.tracking_token)
 
     def _attributes(self, data: Any, organization: Organization,
                     questions: list[TopicQuestion]) -> tuple[CaseType, str]:
@@ -353,6 +361,10 @@ class TokenView(Open311View):
                    responses={200: schema.TokenSerializer(many=True), 400: schema.ERRORS, 404: schema.ERRORS})
     def get(self, request: Request, token: str, response_format: str = "json") -> Response:
         organization = self.organization(request)
+        accepted = accepted_contact_for_token(organization=organization, token=token)
+        if accepted is not None and accepted.case_id is None and accepted.state != AcceptedState.DONE:
+            # Accepted, its case not made yet (ADR 0022): the token is known, the id is not.
+            return Response([representations.token(reference=None, token=token)])
         case = service_request_for_token(organization=organization, token=token)
         return Response([representations.token(reference=case.reference, token=token)])
 

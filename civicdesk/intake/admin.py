@@ -17,6 +17,7 @@ from civicdesk.accounts.models import Role
 from civicdesk.accounts.permissions import CONFIGURING_ROLES
 from civicdesk.core.errors import ApplicationError
 from civicdesk.intake.models import (
+    AcceptedContact,
     AddressPoint,
     ContactFormSettings,
     ContactKind,
@@ -284,3 +285,30 @@ class OutboundEmailAdmin(ScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(AcceptedContact)
+class AcceptedContactAdmin(ScopedAdmin):
+    """Contacts taken by the form or Open311 whose case a worker makes (ADR 0022). A failed one is
+    tried again from here once its reason is dealt with."""
+
+    admin_roles = EMAIL_READ_ROLES
+    list_display = ("id", "created_at", "channel", "state", "attempts", "case", "done_at")
+    list_filter = ("organization", "state", "channel")
+    list_select_related = ("case",)
+    fields = ("created_at", "organization", "channel", "state", "attempts", "reason", "case", "done_at", "payload")
+    readonly_fields = fields
+    actions = ("try_again",)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description=_("Try to make the case again"))
+    def try_again(self, request: HttpRequest, queryset: QuerySet[AcceptedContact]) -> None:
+        from civicdesk.intake.accepted_contacts import accepted_contacts_retry
+
+        count = accepted_contacts_retry(rows=queryset)
+        self.message_user(request, _("%(count)d contacts queued to be made into cases again.") % {"count": count})

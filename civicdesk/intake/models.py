@@ -444,3 +444,45 @@ class MailTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.language})"
+
+
+class AcceptedState(models.TextChoices):
+    ACCEPTED = "accepted", _("Accepted, the case is being made")
+    DONE = "done", _("Case made")
+    FAILED = "failed", _("Could not be made into a case")
+
+
+class AcceptedContact(models.Model):
+    """A contact from the residents' form or an Open311 POST, checked and stored, whose case a worker makes
+    a moment later (ADR 0022).
+
+    `payload` holds what `intake.case_intake` needs (ids, texts, the point, the contact details) and is
+    emptied when the case is made: the personal data then lives in the case only. `tracking_token` is
+    the resident's private tracking token, chosen here so the receipt page and the Open311 answer can
+    give it at once; the case gets the same token. Rows whose case was made are kept
+    `ACCEPTED_CONTACTS_KEEP_DAYS`, failed ones until staff deal with them (admin).
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(_("channel"), max_length=24)
+    payload = models.JSONField(_("contact"), default=dict, blank=True)
+    tracking_token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("accepted"), auto_now_add=True)
+    state = models.CharField(_("state"), max_length=12, choices=AcceptedState.choices, default=AcceptedState.ACCEPTED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    reason = models.TextField(_("reason"), blank=True)
+    case = models.ForeignKey("cases.Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                             verbose_name=_("case"))
+    done_at = models.DateTimeField(_("case made"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("accepted contact")
+        verbose_name_plural = _("accepted contacts")
+        ordering = ["-id"]
+        indexes = [
+            # The drain's queue: only the rows still waiting for their case.
+            models.Index(fields=["id"], condition=models.Q(state="accepted"), name="accepted_contact_waiting_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pk} ({self.state})"

@@ -24,6 +24,7 @@ from civicdesk.cases import services as case_services
 from civicdesk.cases.attachments import ValidatedFile, attachment_validate
 from civicdesk.cases.models import Case, CaseType, Category, TimelineEntry
 from civicdesk.core.errors import InvalidInputError
+from civicdesk.core.follow_ups import follow_up
 from civicdesk.intake.models import AddressPoint, QuestionKind, Topic, TopicQuestion, address_key
 from civicdesk.organizations.geometry import validate_coordinates
 from civicdesk.organizations.models import Organization, ServiceGroup
@@ -127,6 +128,7 @@ def case_intake(
     form_answers: Mapping[str, Any] | None = None,
     require_inside_areas: bool = False,
     owner_group: ServiceGroup | None = None,
+    tracking_token: str = "",
 ) -> Case:
     """Create the case for a contact from outside and send the customer a receipt after commit.
 
@@ -170,6 +172,9 @@ def case_intake(
         # Checked before anything is written: a refused point costs no number and no rollback.
         require_inside_areas=require_inside_areas,
     )
+    if tracking_token:
+        Case.objects.filter(pk=case.pk).update(tracking_token=tracking_token)
+        case.tracking_token = tracking_token
     if checked:
         case_services.case_add_customer_files(case=case, files=checked, entry=case.created_entry)
     # Classification and routing rules after commit, in the background (or in the worker task that
@@ -178,8 +183,9 @@ def case_intake(
     if case.customer_email and tracking_url_template:
         from civicdesk.intake.tasks import intake_receipt_send_task
 
-        tracking_url = tracking_url_template.replace("{token}", case.tracking_token)
-        transaction.on_commit(lambda: intake_receipt_send_task.delay(case_id=case.pk, tracking_url=tracking_url))
+        # After commit: queued, or run by the worker task that made the case (`core.follow_ups`).
+        follow_up(intake_receipt_send_task, case_id=case.pk,
+                  tracking_url=tracking_url_template.replace("{token}", case.tracking_token))
     return case
 
 

@@ -217,3 +217,25 @@ def mailboxes_poll_task() -> int:
     for mailbox_id in ids:
         mailbox_poll_task.delay(mailbox_id=mailbox_id)
     return len(ids)
+
+
+@shared_task(acks_late=True)
+def accepted_contacts_drain_task(*, contact_id: int | None = None) -> int:
+    """Make the cases of the accepted contacts (ADR 0022): the one given, else every one waiting.
+
+    Queued after a contact is accepted (at most once a second) and by the beat as a safety net. What
+    follows each case (routing, the receipt mail) runs here after its commit, not as more tasks."""
+    from civicdesk.intake.accepted_contacts import accepted_contact_process, accepted_contacts_drain
+
+    with follow_ups_here():
+        if contact_id is not None:
+            return int(accepted_contact_process(contact_id=contact_id) is not None)
+        return accepted_contacts_drain()
+
+
+@shared_task
+def accepted_contacts_purge_task() -> int:
+    """Beat: forget accepted contacts whose case was made more than ACCEPTED_CONTACTS_KEEP_DAYS ago."""
+    from civicdesk.intake.accepted_contacts import accepted_contacts_purge
+
+    return accepted_contacts_purge()

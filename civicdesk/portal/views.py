@@ -1,7 +1,7 @@
 """Residents' pages: the topics, the contact form with its map, the receipt and the private tracking
 page (R1.1–R1.5, R10.8).
 
-Thin: parse the form, call `intake.case_intake` or the case service, render. The form's map reads
+Thin: parse the form, call `intake.contact_take` or the case service, render. The form's map reads
 two small JSON endpoints (contacts nearby, the address list); every page works without JavaScript.
 """
 
@@ -33,8 +33,9 @@ from civicdesk.cases.models import Channel, Status
 from civicdesk.core.errors import ApplicationError, NotFoundError
 from civicdesk.core.request_context import client_address_rate_key
 from civicdesk.intake import selectors as intake_selectors
-from civicdesk.intake.models import CASE_KIND_OF
-from civicdesk.intake.services import case_intake, customer_message_intake, form_answers_build
+from civicdesk.intake.accepted_contacts import accepted_contact_for_token, contact_take
+from civicdesk.intake.models import CASE_KIND_OF, AcceptedState
+from civicdesk.intake.services import customer_message_intake, form_answers_build
 from civicdesk.knowledge import selectors as knowledge_selectors
 from civicdesk.knowledge.models import NoticeKind
 from civicdesk.organizations.models import LOGO_FORMATS, Organization
@@ -153,7 +154,7 @@ def _contact_form(request: HttpRequest, organization: Organization,
     point = data.get("point") or (None, None)
     tracking = request.build_absolute_uri(reverse("portal:track", args=["TOKEN"])).replace("TOKEN", "{token}")
     try:
-        case = case_intake(
+        taken = contact_take(
             organization=organization, channel=Channel.WEB_FORM, case_type=form.case_type,
             feedback_subtype=CASE_KIND_OF[data["kind"]][1], description=data["description"],
             categories=[topic.category] if topic is not None and topic.category is not None else [],
@@ -166,7 +167,7 @@ def _contact_form(request: HttpRequest, organization: Organization,
     except ApplicationError as exc:
         form.add_error(_field_of(exc, form), str(exc.message))
         return _contact_page(request, form, status=exc.status_code)
-    return redirect("portal:received", token=case.tracking_token)
+    return redirect("portal:received", token=taken.tracking_token)
 
 
 def _field_of(exc: ApplicationError, form: Any) -> str | None:
@@ -262,11 +263,26 @@ def contact_addresses(request: HttpRequest, organization_slug: str) -> HttpRespo
     return response
 
 
+def _case_or_accepted(token: str) -> tuple[Any, Any]:
+    """The case behind a tracking token, else the accepted contact whose case is being made (ADR 0022),
+    as (case, None) or (None, accepted contact); NotFoundError for anything else."""
+    try:
+        return selectors.case_for_tracking(token=token), None
+    except NotFoundError:
+        accepted = accepted_contact_for_token(token=token) if selectors.TOKEN_RE.fullmatch(token or "") else None
+        if accepted is None or accepted.state == AcceptedState.DONE:
+            raise
+        return None, accepted
+
+
 @require_http_methods(["GET"])
 def received(request: HttpRequest, token: str) -> HttpResponse:
-    case = selectors.case_for_tracking(token=token)
+    """The receipt: the tracking link at once, the case number once the case is made."""
+    case, accepted = _case_or_accepted(token)
     return _private(render(request, "portal/received.html", {
-        "case": case, "tracking_url": request.build_absolute_uri(reverse("portal:track", args=[case.tracking_token])),
+        "case": case, "accepted": accepted,
+        "tracking_url": request.build_absolute_uri(reverse("portal:track", args=[token if case is None
+                                                                                 else case.tracking_token])),
     }))
 
 
@@ -276,7 +292,10 @@ def received(request: HttpRequest, token: str) -> HttpResponse:
            group="civicdesk.portal.message.case")
 def track(request: HttpRequest, token: str) -> HttpResponse:
     """The customer's view of their case: status in plain words, the answers, a reply form."""
-    case = selectors.case_for_tracking(token=token)
+    case, accepted = _case_or_accepted(token)
+    if case is None:
+        # Received, its case being made (ADR 0022): no case to show or answer yet.
+        return _private(render(request, "portal/track_pending.html", {"accepted": accepted}))
     form = CustomerMessageForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":

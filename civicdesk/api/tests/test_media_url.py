@@ -43,7 +43,7 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 def _post(client: Client, o311: Open311City, **overrides: Any) -> Case:
     response = form_post(client, f"{BASE}/requests.json", post_data(o311, **overrides))
     assert response.status_code == 200, response.content
-    return Case.objects.get(reference=response.json()[0]["service_request_id"])
+    return Case.objects.get(tracking_token=response.json()[0]["token"])
 
 
 def test_the_address_is_stored_with_the_case_not_in_its_text(client: Client, o311: Open311City) -> None:

@@ -78,7 +78,7 @@ def test_services_list_only_coded_active_categories(client: Client, o311: Open31
     assert list(first) == SERVICE_FIELDS
     assert first == {
         "service_code": "171", "service_name": "Katujen kunto", "description": "Kuopat, reunakivet ja päällysteet.",
-        "metadata": True, "type": "realtime", "keywords": "kuoppa, katu", "group": "",
+        "metadata": True, "type": "batch", "keywords": "kuoppa, katu", "group": "",
     }
     root = xml(client.get(f"{BASE}/services.xml"))
     assert root.tag == "services"
@@ -131,9 +131,10 @@ def test_form_encoded_post_creates_exactly_one_case(client: Client, o311: Open31
     assert response.status_code == 200, response.content
     body = response.json()
     assert len(body) == 1
-    assert list(body[0]) == ["service_request_id", "service_notice", "account_id", "token"]
+    # Processed asynchronously (ADR 0022): the spec's token instead of the id.
+    assert list(body[0]) == ["token", "service_notice", "account_id"]
     assert Case.objects.count() == before + 1
-    case = Case.objects.get(reference=body[0]["service_request_id"])
+    case = Case.objects.get(tracking_token=body[0]["token"])
     assert case.channel == Channel.MOBILE_APP
     assert case.categories.get().pk == o311.city.category_streets.pk
     assert case.case_type.kind == CaseKind.SERVICE_REQUEST
@@ -142,7 +143,6 @@ def test_form_encoded_post_creates_exactly_one_case(client: Client, o311: Open31
     assert case.customer_email == "maija@example.fi"
     assert case.answer_requested is True
     assert case.consent_text == o311.client.consent_text
-    assert body[0]["token"] == case.tracking_token
     token = client.get(f"{BASE}/tokens/{case.tracking_token}.json").json()
     assert token == [{"service_request_id": case.reference, "token": case.tracking_token}]
 
@@ -155,8 +155,8 @@ def test_post_xml_response_and_attributes(client: Client, o311: Open311City) -> 
     root = xml(response)
     assert root.tag == "service_requests"
     request = node(root, "request")
-    assert [child.tag for child in request] == ["service_request_id", "service_notice", "account_id", "token"]
-    case = Case.objects.get(reference=node(request, "service_request_id").text)
+    assert [child.tag for child in request] == ["token", "service_notice", "account_id"]
+    case = Case.objects.get(tracking_token=node(request, "token").text)
     assert (case.case_type, case.feedback_subtype, case.answer_requested) == (feedback, "thanks", False)
     assert case.consent_text == ""
 
@@ -240,7 +240,7 @@ def test_revoked_key_is_refused(client: Client, o311: Open311City) -> None:
 def test_html_in_text_is_kept_as_text(client: Client, o311: Open311City) -> None:
     text = '<script>alert("x")</script> <b>kuoppa</b>'
     response = form_post(client, f"{BASE}/requests.json", post_data(o311, description=text))
-    case = Case.objects.get(reference=response.json()[0]["service_request_id"])
+    case = Case.objects.get(tracking_token=response.json()[0]["token"])
     assert case.description == text
 
 

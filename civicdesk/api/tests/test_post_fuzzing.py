@@ -66,7 +66,7 @@ def _check(response: Any, before: int) -> None:
     body = response.json()
     if response.status_code == 200:
         assert Case.objects.count() == before + 1
-        case = Case.objects.get(reference=body[0]["service_request_id"])
+        case = Case.objects.get(tracking_token=body[0]["token"])
         assert body[0]["token"] == case.tracking_token
     else:
         assert 400 <= response.status_code < 500
@@ -123,5 +123,5 @@ def test_valid_posts_are_never_lost(client: Client, o311: Open311City, fields: d
     response = client.post(f"{BASE}/requests.json", urlencode(data), content_type="application/x-www-form-urlencoded")
     _check(response, before)
     if response.status_code == 200:
-        case = Case.objects.get(reference=response.json()[0]["service_request_id"])
+        case = Case.objects.get(tracking_token=response.json()[0]["token"])
         assert case.description == fields["description"].replace("\x00", "").strip()

@@ -49,8 +49,10 @@ def test_plain_form_encoded_post_over_http(live: Any, o311: Open311City) -> None
     }, timeout=30)
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("application/json")
-    reference = response.json()[0]["service_request_id"]
-    assert Case.objects.filter(reference=reference).count() == 1
+    token = response.json()[0]["token"]
+    assert Case.objects.filter(tracking_token=token).count() == 1
+    answer = requests.get(f"{live.url}{BASE}/tokens/{token}.json", timeout=30).json()
+    assert answer == [{"service_request_id": Case.objects.get(tracking_token=token).reference, "token": token}]
 
 
 def _check(case: Any, key: str) -> None:

@@ -111,7 +111,7 @@ def test_answers_are_checked_as_on_the_form_and_stored_for_staff(
         _code(questions["text"]): "Koulun edessä",
     }))
     assert response.status_code == 200, response.content
-    case = Case.objects.get(reference=response.json()[0]["service_request_id"])
+    case = Case.objects.get(tracking_token=response.json()[0]["token"])
     record = case.form_answers
     assert record["topic"]["slug"] == "pothole"
     values = {row["question"]: row["value"] for row in record["answers"]}
@@ -166,7 +166,7 @@ def test_the_type_attributes_still_work_beside_the_questions(
         "attribute[case_type]": feedback.code, "attribute[feedback_subtype]": "wish",
         _code(questions["yes_no"]): "false"}))
     assert response.status_code == 200, response.content
-    case = Case.objects.get(reference=response.json()[0]["service_request_id"])
+    case = Case.objects.get(tracking_token=response.json()[0]["token"])
     assert (case.case_type, case.feedback_subtype) == (feedback, "wish")
     assert case.form_answers["answers"][0]["display"] == "Ei"
 
@@ -174,14 +174,13 @@ def test_the_type_attributes_still_work_beside_the_questions(
 def test_a_service_without_questions_takes_no_record(client: Client, o311: Open311City) -> None:
     response = form_post(client, f"{BASE}/requests.json", post_data(o311))
     assert response.status_code == 200
-    assert Case.objects.get(reference=response.json()[0]["service_request_id"]).form_answers == {}
+    assert Case.objects.get(tracking_token=response.json()[0]["token"]).form_answers == {}
 
 
 def test_an_app_that_does_not_answer_a_question_the_form_requires_can_still_report(
         client: Client, o311: Open311City, questions: dict[str, TopicQuestion]) -> None:
     response = form_post(client, f"{BASE}/requests.json", post_data(o311, locale="en"))
     assert response.status_code == 200, response.content
-    reference = response.json()[0]["service_request_id"]
-    record = Case.objects.get(reference=reference).form_answers
+    record = Case.objects.get(tracking_token=response.json()[0]["token"]).form_answers
     assert all(row.get("value") in (None, "", [], False) for row in record.get("answers", [])
                if row.get("question") == questions["yes_no"].pk)
