@@ -3,6 +3,7 @@
     open311_load.py prepare --out DIR   # Django on the bench database: services, publication, key, URLs, bodies
     open311_load.py run     --out DIR --base http://127.0.0.1:PORT [--rounds 3] [--duration 15] [--concurrency 8,16]
     open311_load.py report  --out DIR [--label ...]   # medians over the rounds: markdown + summary.json
+    open311_load.py drain   --out DIR   # after the load: make the accepted contacts' cases, check none was lost
 
 `prepare` makes the 1M-case database an Open311 jurisdiction, reproducibly and idempotently:
 - every active category gets its own `code` as its Open311 service code where it has none;
@@ -20,7 +21,13 @@
 `run` drives wrk with bench/open311_load.lua: hello world, then GET requests, then POST requests,
 at each concurrency, for a fixed duration, round after round. Each measurement is one JSON file in
 DIR/runs/ with the load average; after the POST runs it checks that the number of cases grew by
-exactly the number of 200 answers.
+exactly the number of 200 answers: with deferred contacts (ADR 0022) a contact is an accepted row
+during the load (no worker runs), so the count is cases plus rows still waiting.
+
+`drain` (after the load, the script runs it) makes the cases of every contact accepted since `run`
+began, in this process as the worker's task would (`accepted_contacts_drain` with its follow-ups:
+routing and the receipt, mailed to memory), timing it, and checks that every accepted row became
+exactly one case with its token and that none failed (DIR/drain.json, shown by `report`).
 """
 
 from __future__ import annotations
@@ -168,12 +175,66 @@ def prepare(out: Path, seed: int) -> None:
                                                   "services": len(services), "seed": seed}, indent=2))
 
 
-def _cases_count() -> int:
-    # Only the API client's channel: another benchmark may be creating cases (the form's) meanwhile.
-    query = "SELECT count(*) FROM cases_case WHERE channel = 'mobile_app'"
+def _psql(query: str) -> str:
     output = subprocess.run([str(ROOT / "bench" / "pg.sh"), "psql", "-Atc", query],
                             capture_output=True, text=True, check=True)
-    return int(output.stdout.strip())
+    return output.stdout.strip()
+
+
+def _cases_count(channel: str = "mobile_app") -> int:
+    """Contacts of the channel: cases, plus accepted contacts whose case is not made yet (ADR 0022).
+
+    Only one channel: another benchmark may be creating cases (the form's) meanwhile."""
+    cases = int(_psql(f"SELECT count(*) FROM cases_case WHERE channel = '{channel}'"))
+    waiting = _psql("SELECT CASE WHEN to_regclass('intake_acceptedcontact') IS NULL THEN 0 ELSE "
+                    f"(SELECT count(*) FROM intake_acceptedcontact WHERE channel = '{channel}' "
+                    "AND state = 'accepted') END")
+    return cases + int(waiting)
+
+
+def accepted_mark(out: Path) -> None:
+    """Remember the last accepted contact before the load, so `drain` checks only this run's."""
+    last = _psql("SELECT CASE WHEN to_regclass('intake_acceptedcontact') IS NULL THEN 0 ELSE "
+                 "(SELECT coalesce(max(id), 0) FROM intake_acceptedcontact) END")
+    (out / "accepted_mark.json").write_text(json.dumps({"last_id": int(last or 0)}))
+
+
+def drain_and_check(out: Path, *, channel: str) -> dict[str, Any]:
+    """Make the cases of the contacts accepted during the load and check each became exactly one case."""
+    _django()
+    from django.db.models import Count
+    from django.test.utils import override_settings
+
+    from civicdesk.cases.models import Case
+    from civicdesk.core.follow_ups import follow_ups_here
+    from civicdesk.intake.accepted_contacts import accepted_contacts_drain
+    from civicdesk.intake.models import AcceptedContact, AcceptedState
+
+    marked = out / "accepted_mark.json"
+    mark = json.loads(marked.read_text())["last_id"] if marked.exists() else 0
+    rows = AcceptedContact.objects.filter(pk__gt=mark, channel=channel)
+    waiting = rows.filter(state=AcceptedState.ACCEPTED).count()
+    started, cpu_started = time.perf_counter(), time.process_time()
+    # As the worker's task runs it: routing and the receipt after each commit, here (mail to memory).
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"), follow_ups_here():
+        made = accepted_contacts_drain()
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    states = dict(rows.values_list("state").annotate(n=Count("id")))
+    tokens = list(rows.values_list("tracking_token", flat=True))
+    case_ids = list(rows.exclude(case=None).values_list("case_id", flat=True))
+    matched = sum(Case.objects.filter(tracking_token__in=tokens[i:i + 1000]).count()
+                  for i in range(0, len(tokens), 1000))
+    result = {
+        "channel": channel, "accepted_rows": len(tokens), "waiting_before_drain": waiting, "made_by_drain": made,
+        "drain_seconds": round(seconds, 2), "drain_per_second": round(made / seconds, 1) if seconds and made else 0,
+        "drain_cpu_ms_per_case": round(cpu * 1000 / made, 1) if made else 0,
+        "states_after": states, "distinct_cases": len(set(case_ids)), "cases_with_the_tokens": matched,
+    }
+    result["every_row_one_case"] = (states.get(AcceptedState.DONE, 0) == len(tokens) == len(set(case_ids))
+                                    == len(case_ids) == matched)
+    (out / "drain.json").write_text(json.dumps(result, indent=2))
+    print(json.dumps(result))
+    return result
 
 
 def _wrk(*, base: str, env: dict[str, str], concurrency: int, duration: int, result: Path, path: str,
@@ -206,6 +267,7 @@ def run(*, out: Path, base: str, rounds: int, duration: int, warmup: int, concur
         ("get", {"BENCH_PATHS": str(out / "get_paths.txt")}, "/"),
         ("post", {"BENCH_BODIES": str(out / "post_bodies.txt")}, "/open311/v2/requests.json"),
     ]
+    accepted_mark(out)
     for name, env, path in scenarios:  # warm every worker's caches and connections
         _wrk(base=base, env=env, concurrency=4, duration=warmup, result=runs / f"warmup-{name}.json", path=path)
     for round_number in range(1, rounds + 1):
@@ -269,13 +331,21 @@ def report(out: Path, label: str) -> None:
                      f"| {bad} | {target} | {met} |")
         summary.append({"scenario": scenario, "concurrency": c, "rate": rate, "p50_ms": p50, "p95_ms": p95,
                         "p99_ms": p99, "not_ok": bad, "lost": sum(r.get("lost", 0) for r in results)})
+    drained = out / "drain.json"
+    if drained.exists():
+        d = json.loads(drained.read_text())
+        lines += ["", f"After the load: {d['accepted_rows']} contacts accepted since the run began (warm-up "
+                  f"included), {d['waiting_before_drain']} waiting; the drain made {d['made_by_drain']} cases in "
+                  f"{d['drain_seconds']} s ({d['drain_per_second']}/s, {d['drain_cpu_ms_per_case']} ms of CPU "
+                  f"per case in one process, PostgreSQL not counted); states after: {d['states_after']}; every "
+                  f"accepted row exactly one case: **{'yes' if d['every_row_one_case'] else 'NO'}**."]
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
     print("\n".join(lines))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["prepare", "run", "report"])
+    parser.add_argument("command", choices=["prepare", "run", "report", "drain"])
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--base", default="http://127.0.0.1:8095")
     parser.add_argument("--rounds", type=int, default=3)
@@ -294,6 +364,8 @@ def main() -> None:
         run(out=args.out, base=args.base, rounds=args.rounds, duration=args.duration, warmup=args.warmup,
             concurrency=[int(c) for c in args.concurrency.split(",")], server_pid=args.server_pid,
             postmaster_pid=args.postmaster_pid)
+    elif args.command == "drain":
+        drain_and_check(args.out, channel="mobile_app")
     else:
         report(args.out, args.label or args.out.name)
 

@@ -16,12 +16,14 @@
 #   4. starts the production server as docs/guides/operations.md runs it — uvicorn with WORKERS
 #      processes (default: one per core), `--lifespan off`, no access log — on
 #      bench.settings_open311 (config.settings.production plus /hello);
-#   5. `run`s wrk at CONCURRENCY for DURATION seconds per measurement, ROUNDS rounds, and
-#      `report`s the medians.
+#   5. `run`s wrk at CONCURRENCY for DURATION seconds per measurement, ROUNDS rounds;
+#   6. `drain`s: makes the cases of the contacts accepted during the load (deferred write path, ADR
+#      0022; no worker runs during the load) and checks every accepted row became exactly one case;
+#      then `report`s the medians and the drain.
 #
 # Run it from a checkout whose migrations match the bench database (others' uncommitted models
 # would not). Results: bench/results/open311-<LABEL>/ (git ignores bench/results/). Every POST
-# creates a real case in the bench database (~3 000 per second of load at most).
+# creates a real case in the bench database (after the load, by the drain).
 #
 # Settings (environment): LABEL (a timestamp), WORKERS ($(nproc)), PORT (8095), REDIS_PORT (56385),
 # ROUNDS (3), DURATION (15), WARMUP (5), CONCURRENCY (8,16), DATABASE_POOL_MAX_SIZE (4 per worker),
@@ -105,6 +107,9 @@ say "Load: $ROUNDS rounds × ${DURATION}s per scenario and concurrency ($CONCURR
 "$BIN/python" bench/open311_load.py run --out "$OUT" --base "http://127.0.0.1:$PORT" --rounds "$ROUNDS" \
     --duration "$DURATION" --warmup "$WARMUP" --concurrency "$CONCURRENCY" --server-pid "$server_pid" \
     --postmaster-pid "$(head -1 "${BENCH_PGDATA:-$ROOT/var/bench-pg}/postmaster.pid")"
+
+say "After the load: the worker's drain of the accepted contacts, and the check that each became one case"
+"$BIN/python" bench/open311_load.py drain --out "$OUT"
 
 say "Report (medians of the rounds)"
 "$BIN/python" bench/open311_load.py report --out "$OUT" --label "$LABEL" | tee "$OUT/report.md"

@@ -4,6 +4,7 @@
     portal_load.py token   --out DIR --base http://127.0.0.1:PORT   # one real CSRF token for the load
     portal_load.py run     --out DIR --base http://127.0.0.1:PORT [--rounds 3] [--duration 15] [--concurrency 8,16]
     portal_load.py report  --out DIR [--label ...]   # medians over the rounds: markdown + summary.json
+    portal_load.py drain   --out DIR   # after the load: make the accepted contacts' cases, check none was lost
 
 `prepare` gives the 1M-case organisation a contact topic for each active category (`bench-<code>`,
 idempotent) with two questions (a required yes/no and an optional text), every contact kind and an
@@ -20,7 +21,10 @@ CSRF check runs in full on each request.
 
 `run` drives wrk with bench/portal_load.lua: hello world, the nearby lookup, the form page (GET, no
 target), then the submission, at each concurrency, round after round. After each submission run it
-checks that the number of cases grew by exactly the number of 302 answers (a contact never lost).
+checks that the number of contacts grew by exactly the number of 302 answers (a contact never lost):
+with deferred contacts (ADR 0022) a contact is an accepted row during the load (no worker runs), so
+the count is cases plus rows still waiting. `drain` then makes their cases as the worker would and
+checks that every accepted row became exactly one case (`open311_load.drain_and_check`).
 """
 
 from __future__ import annotations
@@ -148,7 +152,10 @@ def token(out: Path, base: str) -> None:
 
 
 def _cases_count() -> int:
-    output = subprocess.run([str(ROOT / "bench" / "pg.sh"), "psql", "-Atc", "SELECT count(*) FROM cases_case"],
+    """Contacts: cases, plus accepted contacts whose case is not made yet (ADR 0022)."""
+    query = ("SELECT (SELECT count(*) FROM cases_case) + CASE WHEN to_regclass('intake_acceptedcontact') IS NULL "
+             "THEN 0 ELSE (SELECT count(*) FROM intake_acceptedcontact WHERE state = 'accepted') END")
+    output = subprocess.run([str(ROOT / "bench" / "pg.sh"), "psql", "-Atc", query],
                             capture_output=True, text=True, check=True)
     return int(output.stdout.strip())
 
@@ -187,6 +194,9 @@ def run(*, out: Path, base: str, rounds: int, duration: int, warmup: int, concur
                     "BENCH_CSRF": csrf["token"], "BENCH_FORM_STARTED": csrf.get("started", "")}),
     ]
     scenarios = [s for s in scenarios if not only or s[0] in only or s[0] == "hello"]
+    from open311_load import accepted_mark
+
+    accepted_mark(out)
     for name, env in scenarios:  # warm every worker's caches and connections
         _wrk(base=base, env=env, concurrency=4, duration=warmup, result=runs / f"warmup-{name}.json")
     for round_number in range(1, rounds + 1):
@@ -251,13 +261,21 @@ def report(out: Path, label: str) -> None:
                      f"| {bad} | {lost if scenario == 'submit' else ''} | {target} | {met} |")
         summary.append({"scenario": scenario, "concurrency": c, "rate": rate, "p50_ms": p50, "p95_ms": p95,
                         "p99_ms": p99, "not_ok": bad, "lost": lost, "cpu_app_ms": app, "cpu_db_ms": db})
+    drained = out / "drain.json"
+    if drained.exists():
+        d = json.loads(drained.read_text())
+        lines += ["", f"After the load: {d['accepted_rows']} contacts accepted since the run began (warm-up "
+                  f"included), {d['waiting_before_drain']} waiting; the drain made {d['made_by_drain']} cases in "
+                  f"{d['drain_seconds']} s ({d['drain_per_second']}/s, {d['drain_cpu_ms_per_case']} ms of CPU "
+                  f"per case in one process, PostgreSQL not counted); states after: {d['states_after']}; every "
+                  f"accepted row exactly one case: **{'yes' if d['every_row_one_case'] else 'NO'}**."]
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
     print("\n".join(lines))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["prepare", "token", "run", "report"])
+    parser.add_argument("command", choices=["prepare", "token", "run", "report", "drain"])
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--base", default="http://127.0.0.1:8093")
     parser.add_argument("--rounds", type=int, default=3)
@@ -280,6 +298,11 @@ def main() -> None:
             concurrency=[int(c) for c in args.concurrency.split(",")],
             only=[s for s in args.only.split(",") if s], server_pid=args.server_pid,
             postmaster_pid=args.postmaster_pid)
+    elif args.command == "drain":
+        sys.path.insert(0, str(ROOT / "bench"))
+        from open311_load import drain_and_check
+
+        drain_and_check(args.out, channel="web_form")
     else:
         report(args.out, args.label or args.out.name)
 

@@ -19,10 +19,13 @@
 #      processes (default: one per core), `--lifespan off`, no access log — on bench.settings_http
 #      (config.settings.production plus /hello), with the contact-form rate limit above the load;
 #   6. `token`: one real CSRF cookie and token from a form page; `run`s wrk at CONCURRENCY for
-#      DURATION seconds per measurement, ROUNDS rounds, and `report`s the medians.
+#      DURATION seconds per measurement, ROUNDS rounds;
+#   7. with the submission scenario, `drain`s: makes the cases of the contacts accepted during the
+#      load (deferred write path, ADR 0022; no worker runs during the load) and checks every accepted
+#      row became exactly one case; then `report`s the medians and the drain.
 #
 # Results: bench/results/portal-<LABEL>/ (git ignores bench/results/). Every submission creates a real
-# case in the bench database.
+# case in the bench database (after the load, by the drain).
 #
 # Settings (environment): LABEL (a timestamp), WORKERS ($(nproc)), PORT (8093), REDIS_PORT (56381),
 # ROUNDS (3), DURATION (15), WARMUP (5), CONCURRENCY (8,16), ONLY (e.g. "submit,nearby"),
@@ -116,6 +119,11 @@ say "Load: $ROUNDS rounds × ${DURATION}s per scenario and concurrency ($CONCURR
 "$BIN/python" bench/portal_load.py run --out "$OUT" --base "http://127.0.0.1:$PORT" --rounds "$ROUNDS" \
     --duration "$DURATION" --warmup "$WARMUP" --concurrency "$CONCURRENCY" --only "$ONLY" \
     --server-pid "$server_pid" --postmaster-pid "$(head -1 "${BENCH_PGDATA:-$ROOT/var/bench-pg}/postmaster.pid")"
+
+if [[ -z "$ONLY" || "$ONLY" == *submit* ]]; then
+    say "After the load: the worker's drain of the accepted contacts, and the check that each became one case"
+    "$BIN/python" bench/portal_load.py drain --out "$OUT"
+fi
 
 say "Report (medians of the rounds)"
 "$BIN/python" bench/portal_load.py report --out "$OUT" --label "$LABEL" | tee "$OUT/report.md"
