@@ -53,12 +53,20 @@ def _staff_of(case: Case) -> QuerySet[User]:
     )
 
 
-def _set_choices(form: forms.Form, name: str, queryset: QuerySet[Any], options: Sequence[Option]) -> None:
-    """Offer `options` (the organisation's pickers, forms_pickers.py): the rows of `queryset`, read once
-    per process; the queryset itself still validates what is posted."""
+def _set_choices(
+    form: forms.Form, name: str, queryset: Callable[[], QuerySet[Any]], options: Sequence[Option]
+) -> None:
+    """Offer `options` (the organisation's pickers, forms_pickers.py): the rows of `queryset()`, read once
+    per process; the queryset itself still validates what is posted.
+
+    Only a bound form builds the queryset: a blank form only renders its options, and building the
+    querysets of a case page's blank forms (joins, `Q` objects) was a visible share of its CPU time
+    (docs/benchmarks.md, issue 3). A blank form's field keeps the empty queryset it was declared with.
+    """
     field = form.fields[name]
     assert isinstance(field, forms.ModelChoiceField)
-    field.queryset = queryset
+    if form.is_bound:
+        field.queryset = queryset()
     leading = [option("", field.empty_label)] if field.empty_label is not None else []
     field.choices = OptionList(options, leading=leading)
 
@@ -165,11 +173,13 @@ class AssignForm(CaseActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        _set_choices(self, "handler", self._handlers, _pickers_for(self.case).staff_for_group(self.case.owner_group_id))
+
+    def _handlers(self) -> QuerySet[User]:
         members = Q(group_memberships__service_group=self.case.owner_group_id) | Q(
             memberships__role=Role.SERVICE_ADVISOR, memberships__organization_id=self.case.organization_id
         )
-        _set_choices(self, "handler", _staff_of(self.case).filter(members).distinct(),
-                     _pickers_for(self.case).staff_for_group(self.case.owner_group_id))
+        return _staff_of(self.case).filter(members).distinct()
 
     def perform(self) -> str:
         services.case_assign(
@@ -196,11 +206,15 @@ class ReclassifyForm(CaseActionForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         pickers = _pickers_for(self.case)
-        categories = Category.objects.filter(organization_id=self.case.organization_id, is_active=True).order_by("name")
+        organization_id = self.case.organization_id
+
+        def categories() -> QuerySet[Category]:
+            return Category.objects.filter(organization_id=organization_id, is_active=True).order_by("name")
+
         _set_choices(self, "category", categories, pickers.categories)
         _set_choices(self, "other_categories", categories, pickers.categories)
-        _set_choices(self, "case_type", CaseType.objects.filter(organization_id=self.case.organization_id,
-                                                                 is_active=True).order_by("name"), pickers.case_types)
+        _set_choices(self, "case_type", lambda: CaseType.objects.filter(
+            organization_id=organization_id, is_active=True).order_by("name"), pickers.case_types)
         if not self.is_bound:
             current = (
                 [category.pk for category in self.detail.categories]  # the primary first, as here
@@ -231,7 +245,7 @@ class ForwardForm(CaseActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _set_choices(self, "to_group", _groups_of(self.case).exclude(pk=self.case.owner_group_id),
+        _set_choices(self, "to_group", lambda: _groups_of(self.case).exclude(pk=self.case.owner_group_id),
                      _pickers_for(self.case).groups_except(self.case.owner_group_id))
 
     def perform(self) -> str:
@@ -289,8 +303,8 @@ class InformationForm(CaseActionForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         pickers = _pickers_for(self.case)
-        _set_choices(self, "to_group", _groups_of(self.case), pickers.groups)
-        _set_choices(self, "to_user", _staff_of(self.case), pickers.staff)
+        _set_choices(self, "to_group", lambda: _groups_of(self.case), pickers.groups)
+        _set_choices(self, "to_user", lambda: _staff_of(self.case), pickers.staff)
 
     def perform(self) -> str:
         services.case_send_for_information(
@@ -320,9 +334,9 @@ class CommentRequestForm(CaseActionForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         pickers = _pickers_for(self.case)
-        _set_choices(self, "from_user", _staff_of(self.case).exclude(pk=self.actor.pk),
+        _set_choices(self, "from_user", lambda: _staff_of(self.case).exclude(pk=self.actor.pk),
                      pickers.staff_except(self.actor.pk))
-        _set_choices(self, "from_group", _groups_of(self.case), pickers.groups)
+        _set_choices(self, "from_group", lambda: _groups_of(self.case), pickers.groups)
 
     def perform(self) -> str:
         services.case_request_comment(
@@ -559,11 +573,12 @@ class QueueFilterForm(forms.Form):
         if organization_id is None:
             raise ValueError("QueueFilterForm needs a group or an organisation")
         pickers = organization_pickers(organization_id)
-        _set_choices(self, "category", Category.objects.filter(organization_id=organization_id, is_active=True),
+        _set_choices(self, "category", lambda: Category.objects.filter(organization_id=organization_id, is_active=True),
                      pickers.filter_categories)
-        _set_choices(self, "case_type", CaseType.objects.filter(organization_id=organization_id, is_active=True),
+        _set_choices(self, "case_type", lambda: CaseType.objects.filter(organization_id=organization_id,
+                                                                        is_active=True),
                      pickers.filter_case_types)
-        _set_choices(self, "area", Area.objects.filter(organization_id=organization_id).defer("geometry"),
+        _set_choices(self, "area", lambda: Area.objects.filter(organization_id=organization_id).defer("geometry"),
                      pickers.areas)
         # A group's queue: its members, whatever their role; all contacts: the organisation's handling staff.
         members = pickers.group_members.get(group.pk, []) if group is not None else pickers.staff
@@ -691,20 +706,24 @@ class BulkActionForm(forms.Form):
         action_field = self.fields["action"]
         assert isinstance(action_field, forms.ChoiceField)
         action_field.choices = [("", "—"), *[(key, BULK_ACTION_LABELS[key]) for key in self.actions]]
+        self.list_group = group
+        pickers = organization_pickers(organization_id)
+        _set_choices(self, "handler", self._handlers,
+                     pickers.staff_for_group(group.pk) if group is not None else pickers.staff)
+        _set_choices(self, "group", lambda: ServiceGroup.objects.filter(
+            organization_id=organization_id, is_active=True).order_by("name"), pickers.groups)
+
+    def _handlers(self) -> QuerySet[User]:
         staff = User.objects.filter(
-            is_active=True, memberships__organization_id=organization_id, memberships__role__in=HANDLING_ROLES
+            is_active=True, memberships__organization_id=self.organization_id, memberships__role__in=HANDLING_ROLES
         )
-        if group is not None:
+        if self.list_group is not None:
             # In a group's queue, the people its cases can be given to: its members and the advisors.
             staff = staff.filter(
-                Q(group_memberships__service_group=group)
-                | Q(memberships__role=Role.SERVICE_ADVISOR, memberships__organization_id=organization_id)
+                Q(group_memberships__service_group=self.list_group)
+                | Q(memberships__role=Role.SERVICE_ADVISOR, memberships__organization_id=self.organization_id)
             )
-        pickers = organization_pickers(organization_id)
-        _set_choices(self, "handler", staff.distinct().order_by("last_name", "first_name", "username"),
-                     pickers.staff_for_group(group.pk) if group is not None else pickers.staff)
-        groups = ServiceGroup.objects.filter(organization_id=organization_id, is_active=True).order_by("name")
-        _set_choices(self, "group", groups, pickers.groups)
+        return staff.distinct().order_by("last_name", "first_name", "username")
 
     @property
     def offers_assignment(self) -> bool:
