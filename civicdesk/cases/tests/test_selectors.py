@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 
 from civicdesk.cases import services
-from civicdesk.cases.models import Case, Status
+from civicdesk.cases.models import Case, LinkKind, Status
 from civicdesk.cases.selectors import (
     SORTS,
     case_detail,
@@ -309,6 +309,23 @@ def test_case_detail_takes_the_same_queries_however_long_the_timeline(
     assert [a.original_name for a in long_detail.attachments] == ["liite.txt"]
     assert [linked.pk for _, linked in long_detail.links] == [other.pk]
     assert [c.pk for c in long_detail.categories] == [city.category_streets.pk]
+
+
+def test_case_detail_reads_no_attachments_comment_requests_or_links_of_a_case_without_them(
+    city: City, django_assert_num_queries: Any
+) -> None:
+    alone, bare, linked = city.case(), city.case(), city.case()
+    services.case_link(case=linked, other=bare, actor=city.users["advisor"])  # `bare` is its link's target
+
+    with django_assert_num_queries(2):  # the timeline (which says what else exists) and the categories
+        detail = case_detail(case=alone)
+    assert (detail.attachments, detail.comment_requests, detail.links) == ([], [], [])
+    assert len(detail.timeline) >= 1
+
+    with django_assert_num_queries(3):  # + the links, found from either end
+        detail = case_detail(case=bare)
+    assert [(kind, other.pk) for kind, other in detail.links] == [(LinkKind.RELATED, linked.pk)]
+    assert (detail.attachments, detail.comment_requests) == ([], [])
 
 
 # --- search and related cases -------------------------------------------------------------
