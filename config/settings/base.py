@@ -333,6 +333,8 @@ RATELIMIT_VIEW = "civicdesk.core.views.rate_limited"
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 # Seconds an SMTP connection may wait on the server; without it a hung server would hold a worker forever.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# Outgoing mail of a worker shares one SMTP session while it keeps coming; closed after this many idle seconds.
+EMAIL_CONNECTION_KEEP_SECONDS = env.int("EMAIL_CONNECTION_KEEP_SECONDS", default=15)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CivicDesk <noreply@civicdesk.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The email channel (issue 5, docs/subsystems/email.md).

@@ -9,12 +9,18 @@ which well-behaved autoresponders never answer (RFC 3834).
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import smtplib
+import threading
+import time
 from dataclasses import dataclass
 from email.utils import formataddr
+from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection
 from django.utils import timezone
 
@@ -108,10 +114,79 @@ def mail_prepare(
     return PreparedMail(outbound=outbound, message=message)
 
 
+class _KeptConnection(threading.local):
+    """This thread's open connection to the mail server, and what it was opened for."""
+
+    backend: BaseEmailBackend | None = None
+    key: tuple[Any, ...] = ()
+    used_at: float = 0.0
+    sent: int = 0
+
+
+_kept = _KeptConnection()
+# Some relays limit the messages of one SMTP session; well below the usual limits (Postfix: none,
+# Exchange Online: 30 per minute per connection is the throttle, not the session).
+KEPT_CONNECTION_MAX_MESSAGES = 100
+
+
+def _connection_key() -> tuple[Any, ...]:
+    return (settings.EMAIL_BACKEND, settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_HOST_USER,
+            settings.EMAIL_USE_TLS, settings.EMAIL_USE_SSL, settings.EMAIL_TIMEOUT)
+
+
+def _drop_kept_connection() -> None:
+    backend, _kept.backend = _kept.backend, None
+    if backend is not None:
+        with contextlib.suppress(Exception):  # the server may have gone already
+            backend.close()
+
+
+def _session_closed_by_server(exc: Exception) -> bool:
+    """Disconnected, or 421 ("closing the channel", e.g. Postfix's idle timeout) to the first command."""
+    return isinstance(exc, smtplib.SMTPServerDisconnected) or (
+        isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code == 421)
+
+
+def _send_on_kept_connection(message: EmailMultiAlternatives) -> None:
+    """Send on this thread's kept connection: one SMTP session for a worker's many mails, not one each.
+
+    A connection idle longer than EMAIL_CONNECTION_KEEP_SECONDS (0: never kept), opened under other
+    settings, or that has carried KEPT_CONNECTION_MAX_MESSAGES is closed first. If a kept connection
+    turns out closed by the server, the mail is sent once more on a new one; any other failure closes
+    the connection and raises.
+    """
+    keep = settings.EMAIL_CONNECTION_KEEP_SECONDS
+    now = time.monotonic()
+    if _kept.backend is not None and (_kept.key != _connection_key() or now - _kept.used_at > keep
+                                      or _kept.sent >= KEPT_CONNECTION_MAX_MESSAGES):
+        _drop_kept_connection()
+    for attempt in (1, 2):
+        reused = _kept.backend is not None
+        if not reused:
+            backend = get_connection(fail_silently=False)
+            backend.open()
+            _kept.backend, _kept.key, _kept.sent = backend, _connection_key(), 0
+        message.connection = _kept.backend
+        try:
+            message.send(fail_silently=False)
+        except Exception as exc:
+            _drop_kept_connection()
+            if reused and attempt == 1 and _session_closed_by_server(exc):
+                continue  # the server ended the idle session before this mail: nothing was sent on it
+            raise
+        finally:
+            message.connection = None
+        _kept.used_at, _kept.sent = time.monotonic(), _kept.sent + 1
+        if keep <= 0:
+            _drop_kept_connection()
+        return
+
+
 def mail_send(prepared: PreparedMail) -> None:
-    """Send through Django's mail backend (SMTP in production); raises on failure for the task to retry."""
+    """Send through Django's mail backend (SMTP in production) on a kept connection; raises on failure for
+    the task to retry."""
     try:
-        prepared.message.send(fail_silently=False)
+        _send_on_kept_connection(prepared.message)
     except Exception as exc:
         OutboundEmail.objects.filter(pk=prepared.outbound.pk).update(state="failed", error=str(exc)[:1000])
         raise

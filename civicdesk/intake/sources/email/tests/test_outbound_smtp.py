@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import smtplib
 import socket
 from collections.abc import Iterator
 from email import message_from_bytes, policy
@@ -26,10 +27,18 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow, pytest.
 class Capture:
     def __init__(self) -> None:
         self.messages: list[tuple[str, list[str], EmailMessage]] = []
+        self.sessions: list[object] = []  # the client's address and port of each mail's SMTP session
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:  # noqa: N802
+        if address.startswith("refused"):
+            return "550 5.1.1 No such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802
         parsed = message_from_bytes(envelope.original_content, policy=policy.default)
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), parsed))
+        self.sessions.append(session.peer)
         return "250 OK"
 
 
@@ -105,3 +114,59 @@ def test_a_server_that_refuses_leaves_the_reply_failed_with_the_reason(city: Cit
     assert entry.delivery_state == DeliveryState.FAILED
     assert "refused" in entry.data["error"].lower()
     assert not InboundEmail.objects.exists()
+
+
+def _prepared(city: City, n: int) -> object:
+    from civicdesk.intake.models import OutboundKind
+    from civicdesk.intake.sources.email.outbound import mail_prepare
+
+    case = city.case(customer_email=f"r{n}@example.fi")
+    return mail_prepare(case=case, kind=OutboundKind.REPLY, subject="Vastaus", body=f"Vastaus {n}.",
+                        to=case.customer_email)
+
+
+def test_a_workers_mails_share_one_smtp_session_and_zero_seconds_opens_one_each(city: City, smtp_capture) -> None:
+    from civicdesk.intake.sources.email.outbound import _drop_kept_connection, mail_send
+
+    capture, _port = smtp_capture
+    _drop_kept_connection()
+    for n in range(3):
+        mail_send(_prepared(city, n))
+    assert len(capture.messages) == 3
+    assert len(set(capture.sessions)) == 1, "one SMTP session for the three mails"
+    with override_settings(EMAIL_CONNECTION_KEEP_SECONDS=0):
+        for n in range(3, 5):
+            mail_send(_prepared(city, n))
+    assert len(set(capture.sessions[3:])) == 2
+    assert capture.sessions[3] != capture.sessions[2], "a setting changed: a new session"
+    assert OutboundEmail.objects.filter(state="sent").count() == 5
+    _drop_kept_connection()
+
+
+def test_a_session_the_server_ended_is_replaced_and_the_mail_still_leaves(city: City, smtp_capture) -> None:
+    from civicdesk.intake.sources.email import outbound
+
+    capture, _port = smtp_capture
+    outbound._drop_kept_connection()
+    outbound.mail_send(_prepared(city, 1))
+    kept = outbound._kept.backend
+    assert kept is not None
+    kept.connection.sock.shutdown(socket.SHUT_RDWR)  # the session is dead, as after a server's idle timeout
+    outbound.mail_send(_prepared(city, 2))
+    assert len(capture.messages) == 2
+    assert capture.sessions[0] != capture.sessions[1], "sent again on a new session"
+    assert OutboundEmail.objects.filter(state="sent").count() == 2
+    outbound._drop_kept_connection()
+
+
+def test_a_refused_mail_closes_the_kept_session_and_fails(city: City, smtp_capture) -> None:
+    from civicdesk.intake.sources.email import outbound
+
+    _capture, _port = smtp_capture
+    outbound._drop_kept_connection()
+    prepared = _prepared(city, 1)
+    prepared.message.to = ["refused@example.fi"]
+    with pytest.raises(smtplib.SMTPRecipientsRefused):
+        outbound.mail_send(prepared)
+    assert outbound._kept.backend is None
+    assert OutboundEmail.objects.get(pk=prepared.outbound.pk).state == "failed"
