@@ -7,7 +7,7 @@ from tests.factories import City, build_city
 
 @pytest.fixture(autouse=True)
 def _rate_limit_windows_do_not_roll(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Pin django-ratelimit's fixed windows for the length of each test.
+    """Pin the rate limits' fixed windows (django-ratelimit's and core.rate_limits') for the length of each test.
 
     Its counters live in a window that ends at a fixed time; a test counting requests that
     straddles the end would see the count restart and fail now and then on a slow machine.
@@ -18,6 +18,11 @@ def _rate_limit_windows_do_not_roll(monkeypatch: pytest.MonkeyPatch) -> None:
     original = core._get_window
     monkeypatch.setattr(core, "_get_window", lambda value, period: original(value, period) if period == 1
                         else started - (started % period) + period)
+    from civicdesk.core import rate_limits
+
+    window_end = rate_limits._window_end
+    monkeypatch.setattr(rate_limits, "_window_end", lambda value, seconds, now: window_end(value, seconds, now)
+                        if seconds == 1 else started - (started % seconds) + seconds)
 
 
 @pytest.fixture(autouse=True)
