@@ -267,8 +267,9 @@ def report(out: Path, label: str) -> None:
         lines += ["", f"After the load: {d['accepted_rows']} contacts accepted since the run began (warm-up "
                   f"included), {d['waiting_before_drain']} waiting; the drain made {d['made_by_drain']} cases in "
                   f"{d['drain_seconds']} s ({d['drain_per_second']}/s, {d['drain_cpu_ms_per_case']} ms of CPU "
-                  f"per case in one process, PostgreSQL not counted); states after: {d['states_after']}; every "
-                  f"accepted row exactly one case: **{'yes' if d['every_row_one_case'] else 'NO'}**."]
+                  f"per case in one process, PostgreSQL and routing not counted); states after: "
+                  f"{d['states_after']}; every accepted row exactly one case: "
+                  f"**{'yes' if d['every_row_one_case'] else 'NO'}**."]
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
     print("\n".join(lines))
 
