@@ -134,6 +134,11 @@ else:
         }
     # Short OLTP queries lose more to JIT compilation than they gain (docs/benchmarks.md).
     options.setdefault("options", "-c jit=off")
+    # Statements run through core.prepared_statements are prepared after 5 runs on a connection (the
+    # ORM's cursors bind on the client and never are). PgBouncer in transaction mode needs 1.21+ with
+    # max_prepared_statements, else DATABASE_PREPARED_STATEMENTS=false.
+    if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+        options.setdefault("prepare_threshold", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
