@@ -28,6 +28,7 @@ from civicdesk.api.params import RequestFilters
 from civicdesk.cases.models import Case, CaseCategory, CaseKind, CaseType, Category, Status
 from civicdesk.cases.selectors import REFERENCE_RE
 from civicdesk.core.config_generation import ConfigCache
+from civicdesk.core.prepared_statements import prepared_cursor
 from civicdesk.core.process_cache import ProcessCache
 from civicdesk.intake.models import TopicQuestion
 from civicdesk.organizations.models import Organization, ServiceGroup
@@ -373,7 +374,7 @@ def _page_postgresql(*, organization_id: int, filters: RequestFilters, category_
         f"{_LISTED_SQL} WHERE c.id IN (SELECT u.id FROM cases_case u WHERE {conditions}"  # noqa: S608
         " ORDER BY u.created_at DESC, u.id DESC LIMIT %s OFFSET %s) ORDER BY c.created_at DESC, c.id DESC"
     )
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:  # parsed and planned once per connection and shape of filters
         cursor.execute(sql, [MEDIA_URL_KEY, *params, filters.page_size, offset])
         return cursor.fetchall()
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from civicdesk.cases.models import Attachment, Case, CaseType, EntryKind, Status
 from civicdesk.core.errors import InvalidInputError, NotFoundError
+from civicdesk.core.prepared_statements import prepared_cursor
 from civicdesk.intake.models import (
     CASE_KIND_OF,
     AddressPoint,
@@ -300,7 +301,7 @@ def contacts_nearby(
 
 def _nearby_rows_sql(where: _NearbyWhere) -> list[_NearbyRow]:
     """`contacts_nearby`'s rows on PostgreSQL: `_NEARBY_SQL`."""
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:  # parsed and planned once per connection
         cursor.execute(_NEARBY_SQL, cast("dict[str, Any]", where))
         return [(reference, case_lat, case_lon, status, dt.datetime.fromisoformat(created).replace(tzinfo=dt.UTC),
                  is_published, public_title)
