@@ -11,6 +11,9 @@ from typing import Any
 
 from django import forms
 from django.db.models import Q, QuerySet
+from django.template.loader import render_to_string
+from django.utils.functional import cached_property
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from civicdesk.accounts.models import Role, User
@@ -41,6 +44,7 @@ from civicdesk.cases.selectors import CaseDetail, QueueFilters, case_get_for_use
 from civicdesk.organizations.models import Area, ServiceGroup
 
 HANDLING_ROLES = (Role.SERVICE_ADVISOR, Role.EXPERT, Role.EXTERNAL_PARTNER)
+FILTER_FIELDS_TEMPLATE = "cases/_queue_filter_fields.html"
 
 
 def _staff_of(case: Case) -> QuerySet[User]:
@@ -586,6 +590,21 @@ class QueueFilterForm(forms.Form):
         assert isinstance(handler_field, forms.ChoiceField)
         handler_field.choices = OptionList(members, leading=pickers.handler_filter_leading)
         self.actor = actor
+        self.pickers = pickers
+        self.group_id = group.pk if group is not None else None
+
+    def fields_html(self) -> SafeString:
+        """The fields as `cases/_queue_filter_fields.html` writes them (labels, widgets, errors).
+
+        When the request gives none of the filters (the usual first look at a list) the fields show
+        only the organisation's pickers: that HTML is written once and kept with them.
+        """
+        if self.is_bound and any(self.add_prefix(name) in self.data for name in self.fields):
+            return self._render_fields()
+        return self.pickers.fragment(("queue-filter", self.group_id, self.is_bound), self._render_fields)
+
+    def _render_fields(self) -> SafeString:
+        return mark_safe(render_to_string(FILTER_FIELDS_TEMPLATE, {"filter_form": self}))  # the template escapes
 
     def to_filters(self) -> QueueFilters:
         data = self.cleaned_data
@@ -707,7 +726,8 @@ class BulkActionForm(forms.Form):
         assert isinstance(action_field, forms.ChoiceField)
         action_field.choices = [("", "—"), *[(key, BULK_ACTION_LABELS[key]) for key in self.actions]]
         self.list_group = group
-        pickers = organization_pickers(organization_id)
+        self.list_group_id = group.pk if group is not None else None
+        self.pickers = pickers = organization_pickers(organization_id)
         _set_choices(self, "handler", self._handlers,
                      pickers.staff_for_group(group.pk) if group is not None else pickers.staff)
         _set_choices(self, "group", lambda: ServiceGroup.objects.filter(
@@ -724,6 +744,18 @@ class BulkActionForm(forms.Form):
                 | Q(memberships__role=Role.SERVICE_ADVISOR, memberships__organization_id=self.organization_id)
             )
         return staff.distinct().order_by("last_name", "first_name", "username")
+
+    @cached_property
+    def field_groups(self) -> dict[str, SafeString]:
+        """Each field's `as_field_group()`. A blank form shows only the organisation's pickers and the
+        actions offered: written once per list and set of actions, and kept with the pickers."""
+
+        def render() -> dict[str, SafeString]:
+            return {name: self[name].as_field_group() for name in self.fields}
+
+        if self.is_bound:
+            return render()
+        return self.pickers.fragment(("bulk-actions", self.list_group_id, self.actions), render)
 
     @property
     def offers_assignment(self) -> bool:

@@ -24,9 +24,9 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django import forms
 from django.core.cache import cache
@@ -43,6 +43,7 @@ from civicdesk.cases.models import CaseType, Category
 from civicdesk.organizations.models import Area, ServiceGroup
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 VERSION_KEY = "cases:pickers:version"
 MAX_AGE_SECONDS = 300
 HANDLING_ROLES = (Role.SERVICE_ADVISOR, Role.EXPERT, Role.EXTERNAL_PARTNER)
@@ -156,6 +157,14 @@ class OrganizationPickers:
     areas: list[Option]
     handler_filter_leading: list[Option]  # "—", "Me", "Nobody"
     _staff_for_group: dict[int, list[Option]] = field(default_factory=dict)
+    _fragments: dict[Hashable, Any] = field(default_factory=dict)
+
+    def fragment(self, key: Hashable, render: Callable[[], T]) -> T:
+        """HTML built from these pickers alone (a list page's blank filter and bulk-action fields),
+        written once and dropped with them: it changes only with what they show, and the language."""
+        if key not in self._fragments:
+            self._fragments[key] = render()
+        return cast(T, self._fragments[key])
 
     def staff_for_group(self, group_id: int) -> list[Option]:
         """Who a group's cases can be given to: the staff among its members and the advisors."""

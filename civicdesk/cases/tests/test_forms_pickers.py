@@ -13,7 +13,14 @@ from django.utils import translation
 
 from civicdesk.accounts.models import GroupMembership, Role, User
 from civicdesk.cases import forms_pickers
-from civicdesk.cases.forms import AssignForm, CommentRequestForm, InformationForm, QueueFilterForm, ReclassifyForm
+from civicdesk.cases.forms import (
+    AssignForm,
+    BulkActionForm,
+    CommentRequestForm,
+    InformationForm,
+    QueueFilterForm,
+    ReclassifyForm,
+)
 from civicdesk.cases.forms_pickers import OptionList, PickerSelect, PickerSelectMultiple, option
 from civicdesk.cases.models import Case
 from civicdesk.core.form_renderer import FormRenderer
@@ -96,6 +103,49 @@ def test_a_new_group_member_shows_in_the_queue_filter_and_the_bulk_bar(client: A
     page = client.get(url).content.decode()
     assert "Puisto Asiantuntija" in _options(page, "handler")
     assert "Puisto Asiantuntija" in _options(page, "bulk-handler")
+
+
+def test_blank_list_fields_are_written_once_and_match_a_fresh_rendering(city: City) -> None:
+    advisor = city.fresh("advisor")
+    blank = QueueFilterForm(group=city.streets, actor=advisor)
+    kept = blank.fields_html()
+    again = QueueFilterForm(group=city.streets, actor=advisor)
+    assert again.fields_html() is kept
+    assert kept == again._render_fields()
+    # `?page=2` binds the form without giving a filter: the same fields, kept apart from the blank form's.
+    paged = QueueFilterForm({"page": "2"}, group=city.streets, actor=advisor)
+    assert paged.is_valid()
+    assert paged.fields_html() == kept
+    # The organisation's list offers other handlers than a group's queue.
+    assert QueueFilterForm(organization_id=city.org.pk, actor=advisor).fields_html() != kept
+
+    bulk = BulkActionForm(actor=advisor, organization_id=city.org.pk, group=city.streets).field_groups
+    assert BulkActionForm(actor=advisor, organization_id=city.org.pk, group=city.streets).field_groups is bulk
+    fresh = BulkActionForm(actor=advisor, organization_id=city.org.pk, group=city.streets)
+    assert bulk == {name: fresh[name].as_field_group() for name in fresh.fields}
+
+
+def test_given_filters_are_shown_selected_not_taken_from_the_kept_fields(city: City) -> None:
+    advisor = city.fresh("advisor")
+    kept = QueueFilterForm(group=city.streets, actor=advisor).fields_html()
+    filtered = QueueFilterForm({"handler": "me", "q": "<katu>"}, group=city.streets, actor=advisor)
+    assert filtered.is_valid()
+    html = filtered.fields_html()
+    assert html != kept
+    assert '<option value="me" selected>' in html
+    assert 'value="&lt;katu&gt;"' in html
+    invalid = QueueFilterForm({"category": "abc"}, group=city.streets, actor=advisor)
+    assert not invalid.is_valid()
+    assert 'class="errors"' in invalid.fields_html()
+
+
+def test_each_set_of_bulk_actions_gets_its_own_bar(city: City) -> None:
+    partner = city.fresh("partner")  # may close cases, not assign or forward them
+    partner_bar = BulkActionForm(actor=partner, organization_id=city.org.pk, group=city.partner_group)
+    advisor_bar = BulkActionForm(actor=city.fresh("advisor"), organization_id=city.org.pk, group=city.partner_group)
+    assert partner_bar.actions != advisor_bar.actions
+    assert _options(partner_bar.field_groups["action"], "bulk-action") == ["—", "Sulje tarpeettomana"]
+    assert len(_options(advisor_bar.field_groups["action"], "bulk-action")) == 4
 
 
 def test_a_login_does_not_rebuild_the_pickers(city: City) -> None:
