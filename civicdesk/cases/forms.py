@@ -6,7 +6,7 @@ posted text into typed values and offer sensible choices.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 from django import forms
@@ -148,6 +148,21 @@ class CaseActionForm(forms.Form):
     def action_name(cls) -> str:
         return ACTION_NAMES[cls]
 
+    # True when the blank form's visible fields show nothing of the case or the actor (only the
+    # organisation's pickers and the language); forms whose fields depend on a few values instead
+    # override `blank_fields_key`.
+    keeps_blank_fields = False
+
+    def blank_fields_key(self) -> Hashable | None:
+        """What this blank form's visible fields show besides the organisation's pickers and the
+        language, for the case page to keep their HTML under (templatetags/case_page.py); None when
+        they show the case's own values (its categories, its texts) and are written every time."""
+        return () if self.keeps_blank_fields and not self.is_bound else None
+
+    @property
+    def pickers(self) -> OrganizationPickers:
+        return _pickers_for(self.case)
+
     @classmethod
     def offered(cls, actor: Any, case: Case, detail: CaseDetail | None = None) -> bool:
         if cls.open_only and not case.is_open:
@@ -161,6 +176,7 @@ class CaseActionForm(forms.Form):
 
 
 class TakeForm(CaseActionForm):
+    keeps_blank_fields = True
     title = _("Take the case")
     allowed = staticmethod(policy.can_take_case)
 
@@ -178,6 +194,9 @@ class AssignForm(CaseActionForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _set_choices(self, "handler", self._handlers, _pickers_for(self.case).staff_for_group(self.case.owner_group_id))
+
+    def blank_fields_key(self) -> Hashable | None:
+        return None if self.is_bound else (self.case.owner_group_id,)  # that group's staff are offered
 
     def _handlers(self) -> QuerySet[User]:
         members = Q(group_memberships__service_group=self.case.owner_group_id) | Q(
@@ -252,6 +271,9 @@ class ForwardForm(CaseActionForm):
         _set_choices(self, "to_group", lambda: _groups_of(self.case).exclude(pk=self.case.owner_group_id),
                      _pickers_for(self.case).groups_except(self.case.owner_group_id))
 
+    def blank_fields_key(self) -> Hashable | None:
+        return None if self.is_bound else (self.case.owner_group_id,)  # every group but the case's own
+
     def perform(self) -> str:
         services.case_forward(
             case=self.case,
@@ -263,6 +285,7 @@ class ForwardForm(CaseActionForm):
 
 
 class ReplyForm(CaseActionForm):
+    keeps_blank_fields = True
     title = _("Reply to the customer")
     allowed = staticmethod(policy.can_reply_to_case)
     body = forms.CharField(label=_("Reply"), widget=forms.Textarea(attrs={"rows": 6}))
@@ -281,6 +304,7 @@ class ReplyForm(CaseActionForm):
 
 
 class NoteForm(CaseActionForm):
+    keeps_blank_fields = True
     title = _("Internal note")
     checks_concurrent_changes = False
     allowed = staticmethod(policy.can_add_note_to_case)
@@ -293,6 +317,7 @@ class NoteForm(CaseActionForm):
 
 
 class InformationForm(CaseActionForm):
+    keeps_blank_fields = True
     title = _("Send for information")
     allowed = staticmethod(policy.can_send_case_for_information)
     open_only = False
@@ -342,6 +367,9 @@ class CommentRequestForm(CaseActionForm):
                      pickers.staff_except(self.actor.pk))
         _set_choices(self, "from_group", lambda: _groups_of(self.case), pickers.groups)
 
+    def blank_fields_key(self) -> Hashable | None:
+        return None if self.is_bound else (self.actor.pk,)  # everyone but the actor
+
     def perform(self) -> str:
         services.case_request_comment(
             case=self.case,
@@ -387,6 +415,7 @@ class CommentAnswerForm(CaseActionForm):
 
 
 class CloseForm(CaseActionForm):
+    keeps_blank_fields = True
     title = _("Close")
     allowed = staticmethod(policy.can_close_case)
     reply = forms.CharField(
@@ -401,6 +430,7 @@ class CloseForm(CaseActionForm):
 
 
 class CloseUnnecessaryForm(CaseActionForm):
+    keeps_blank_fields = True
     title = _("Close as unnecessary")
     allowed = staticmethod(policy.can_close_case)
     reason = forms.CharField(label=_("Reason (internal)"), max_length=2000)
@@ -411,6 +441,7 @@ class CloseUnnecessaryForm(CaseActionForm):
 
 
 class ReopenForm(CaseActionForm):
+    keeps_blank_fields = True
     title = _("Reopen")
     allowed = staticmethod(policy.can_reopen_case)
     open_only = False
@@ -451,6 +482,7 @@ class PublishForm(CaseActionForm):
 
 
 class UnpublishForm(CaseActionForm):
+    keeps_blank_fields = True
     title = _("Unpublish")
     allowed = staticmethod(policy.can_unpublish_case)
     open_only = False
@@ -466,6 +498,7 @@ class UnpublishForm(CaseActionForm):
 
 
 class LinkForm(CaseActionForm):
+    keeps_blank_fields = True
     title = _("Link or merge with another case")
     allowed = staticmethod(policy.can_assign_case)
     open_only = False
@@ -491,6 +524,7 @@ class LinkForm(CaseActionForm):
 
 
 class AttachmentForm(CaseActionForm):
+    keeps_blank_fields = True
     title = _("Add an attachment")
     checks_concurrent_changes = False
     open_only = False

@@ -59,3 +59,17 @@ def test_the_case_page_uses_the_tag(client, city: City) -> None:
     client.force_login(city.users["advisor"])
     body = client.get(f"/staff/cases/{case.reference}/").content.decode()
     assert body.count('<form method="post" action="/staff/cases/') >= 5
+
+
+def test_kept_blank_fields_follow_the_case_group_and_the_actor(city: City) -> None:
+    """Blank forms' fields are kept per organisation, language and what else they show: a second page
+    for another group's case, or for another actor, still writes exactly what the loop writes."""
+    streets_case, parks_case = city.case(), city.case(owner_group=city.parks)
+    for actor_name, case in (("advisor", streets_case), ("advisor", parks_case), ("expert", streets_case),
+                             ("advisor", streets_case)):
+        actor = city.fresh(actor_name)
+        forms = action_forms_for(actor=actor, case=case)
+        context = {"action_forms": forms, "failed_action": None, "case": case, "csrf_token": "t"}
+        expected = Template("{% load i18n %}" + REFERENCE_LOOP.replace("\\\n", "")).render(Context(context))
+        assert case_action_forms(Context(context), forms, None, case) == expected
+    assert any(form.blank_fields_key() == (city.parks.pk,) for form in action_forms_for(actor=actor, case=parks_case))
