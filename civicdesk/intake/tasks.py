@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from civicdesk.cases.models import Case
-from civicdesk.core.follow_ups import follow_ups_here
+from civicdesk.core.follow_ups import committed_row, follow_ups_here
 from civicdesk.intake.models import InboundEmail, InboundState, Mailbox, OutboundKind
 
 logger = logging.getLogger(__name__)
@@ -139,12 +139,15 @@ def email_acknowledgement_send_task(*, inbound_id: int) -> bool:
 
 def email_acknowledgement_send(*, inbound_id: int) -> bool:
     """Send the acknowledgement of a case created from a mail once (idempotent); False if there is none to send."""
-    # Not the stored message itself (up to EMAIL_RAW_MAX_BYTES): only what says whether it was acknowledged.
-    row = next(iter(InboundEmail.objects.filter(pk=inbound_id, state=InboundState.CASE_CREATED)
-                    .only("id", "case_id", "details")[:1]), None)
-    if row is None or row.case_id is None or row.details.get("acknowledged"):
+    # Run by the task that handled the mail, it has the row and the routed case as they committed
+    # (`core.follow_ups`); queued, it reads what says whether the mail was acknowledged, not the message.
+    row = committed_row(InboundEmail, inbound_id) or next(iter(
+        InboundEmail.objects.filter(pk=inbound_id).only("id", "state", "case_id", "details")[:1]), None)
+    if (row is None or row.state != InboundState.CASE_CREATED or row.case_id is None
+            or row.details.get("acknowledged")):
         return False
-    case = Case.objects.select_related("organization", "owner_group").get(pk=row.case_id)
+    case = committed_row(Case, row.case_id) or Case.objects.select_related(
+        "organization", "owner_group").get(pk=row.case_id)
     if not case.customer_email:
         return False
     _receipt(case, tracking_url=_tracking_url(case), kind=OutboundKind.ACKNOWLEDGEMENT)

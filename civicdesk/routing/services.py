@@ -22,7 +22,7 @@ from civicdesk.accounts.models import Role, User
 from civicdesk.accounts.permissions import access_for
 from civicdesk.cases.models import Case, CaseCategory, Category, Channel, EntryKind, Priority, Status, TimelineEntry
 from civicdesk.core.errors import InvalidStateError, NotFoundError
-from civicdesk.core.follow_ups import follow_up
+from civicdesk.core.follow_ups import committed_row_keep, follow_up
 from civicdesk.core.realtime import organization_group_name, publish_after_commit, service_group_channel_name
 from civicdesk.notifications.services import notify_case_event
 from civicdesk.organizations.models import Organization, ServiceGroup
@@ -353,6 +353,7 @@ def route_case(*, case: Case, unrouted_only: bool = False) -> RoutingDecision | 
     _suggest_duplicates(routed, category_ids=category_ids)
     _apply_service_level(routed, category_ids=category_ids)
     _start_workflow(routed)
+    committed_row_keep(routed)  # the acknowledgement that may follow leaves from the routed group's address
     return decision
 
 

@@ -36,7 +36,7 @@ from civicdesk.cases import services as case_services
 from civicdesk.cases.attachments import ValidatedFile, attachment_validate
 from civicdesk.cases.models import Case, Channel, TimelineEntry
 from civicdesk.core.errors import ApplicationError, InvalidInputError
-from civicdesk.core.follow_ups import follow_up
+from civicdesk.core.follow_ups import committed_row_keep, follow_up
 from civicdesk.core.process_cache import ProcessCache
 from civicdesk.intake import services as intake_services
 from civicdesk.intake.models import InboundEmail, InboundState, Mailbox, OutboundEmail
@@ -516,6 +516,7 @@ def _new_case(row: InboundEmail, parsed: ParsedEmail, files: list[ValidatedFile]
 
         # After the routing `case_intake` registered first, so that, run by the handling task itself
         # (`core.follow_ups`), the acknowledgement leaves from the address of the group that took the case.
+        committed_row_keep(row)
         follow_up(email_acknowledgement_send_task, inbound_id=row.pk)
 
 

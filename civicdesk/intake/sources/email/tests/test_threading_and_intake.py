@@ -413,8 +413,12 @@ def test_the_worker_routes_and_acknowledges_a_new_mail_itself_the_ack_from_the_r
     city.parks.email = "puistot@testcity.example"
     city.parks.save()
     RoutingRule.objects.create(organization=city.org, name="Puistot", keywords="kuoppa", set_group=city.parks)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     with mock.patch.object(route_case_task, "delay") as queued_routing, \
-            mock.patch.object(email_acknowledgement_send_task, "delay") as queued_ack:
+            mock.patch.object(email_acknowledgement_send_task, "delay") as queued_ack, \
+            CaptureQueriesContext(connection) as queries:
         row = _receive(make_mail())
     queued_routing.assert_not_called()
     queued_ack.assert_not_called()
@@ -423,6 +427,15 @@ def test_the_worker_routes_and_acknowledges_a_new_mail_itself_the_ack_from_the_r
     assert case.owner_group == city.parks
     assert len(mail.outbox) == 1
     assert "puistot@testcity.example" in mail.outbox[0].from_email
+    # The acknowledgement used the mail's row and the case as the task committed them (`core.follow_ups`):
+    # between routing's decision and the acknowledgement's outgoing row, neither is read again.
+    statements = [q["sql"] for q in queries.captured_queries]
+    routed = next(i for i, q in enumerate(statements) if q.startswith('INSERT INTO "routing_routingdecision"'))
+    sent = next(i for i, q in enumerate(statements) if q.startswith('INSERT INTO "intake_outboundemail"'))
+    between = [q for q in statements[routed:sent] if q.lstrip().startswith("SELECT")]
+    assert not [q for q in between if 'FROM "cases_case"' in q or 'FROM "intake_inboundemail"' in q], between
+    assert email_acknowledgement_send_task(inbound_id=row.pk) is False, "acknowledged once only"
+    assert len(mail.outbox) == 1
 
 
 def test_an_acknowledgement_that_cannot_be_sent_now_is_queued_for_retries(city, mailbox):
