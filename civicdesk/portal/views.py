@@ -21,7 +21,7 @@ from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils import formats, timezone, translation
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
@@ -210,12 +210,31 @@ NEARBY_STATUS_TEXT: dict[str, Any] = {
 }
 
 
+# The nearby lookup's per-language texts, kept per process: a URL reversal and four lazy translations
+# cost as much as the rest of the view's own work (docs/benchmarks.md, Open311).
+_nearby_texts: dict[tuple[Any, ...], Any] = {}
+
+
+def _nearby_text(key: tuple[Any, ...], make: Any) -> Any:
+    found = _nearby_texts.get(key)
+    if found is None:
+        if len(_nearby_texts) > 2000:
+            _nearby_texts.clear()
+        found = _nearby_texts[key] = make()
+    return found
+
+
 def _public_case_url_template(organization: Organization) -> str:
     """The public page of a published contact with REFERENCE for its number, or "" if the portal has none."""
-    try:
-        return reverse("portal:public_case", args=["REFERENCE"]) + "?" + urlencode({"org": organization.slug})
-    except NoReverseMatch:
-        return ""
+    def make() -> str:
+        try:
+            return reverse("portal:public_case", args=["REFERENCE"]) + "?" + urlencode({"org": organization.slug})
+        except NoReverseMatch:
+            return ""
+
+    # The address depends on the language prefix, an embedding's script prefix and the URLconf.
+    return _nearby_text(("url", translation.get_language(), get_script_prefix(), get_urlconf(), organization.slug),
+                        make)
 
 
 @require_http_methods(["GET"])
@@ -232,14 +251,17 @@ def contact_nearby(request: HttpRequest, organization_slug: str) -> HttpResponse
         raise NotFoundError()
     lat, lon = intake_selectors.parse_point(request.GET.get("lat"), request.GET.get("lon"))
     contacts = []
-    statuses = {status: str(text) for status, text in NEARBY_STATUS_TEXT.items()}
+    language = translation.get_language()
+    statuses = _nearby_text(("statuses", language),
+                            lambda: {status: str(text) for status, text in NEARBY_STATUS_TEXT.items()})
     url_template = _public_case_url_template(organization)
     zone = timezone.get_current_timezone()
     dates: dict[dt.date, str] = {}  # formatting a date is most of the view's own work: once per day
     for row in intake_selectors.contacts_nearby(organization=organization, topic=topic, lat=lat, lon=lon):
         day = row.created_at.astimezone(zone).date()
         if day not in dates:
-            dates[day] = formats.date_format(day, "SHORT_DATE_FORMAT")
+            dates[day] = _nearby_text(("date", language, day),
+                                      lambda day=day: formats.date_format(day, "SHORT_DATE_FORMAT"))
         item: dict[str, Any] = {"published": row.published, "lat": row.lat, "lon": row.lon,
                                 "status": statuses.get(row.status, ""), "date": dates[day]}
         if row.published:
