@@ -16,13 +16,15 @@ bulk-action form.
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from django import template
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import dateformat, formats, timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
@@ -36,6 +38,53 @@ register = template.Library()
 _PLAIN_REFERENCE = re.compile(r"[0-9A-Za-z_-]+")
 _REFERENCE_PLACEHOLDER = "0000-000000"
 
+# What `django.utils.dateformat.DateFormat` writes for the format characters the languages' short
+# date-time formats use (fi "j.n.Y G.i", sv "Y-m-d H:i"); any other character goes to DateFormat.
+# A table of 25 rows formats 50 times: parsing the format once per page instead of per value took
+# most of the table's time (docs/benchmarks.md, issue 3). test_case_list_rendering compares them.
+_DATE_PARTS: dict[str, Callable[[dt.datetime], str]] = {
+    "d": lambda value: f"{value.day:02d}",
+    "j": lambda value: str(value.day),
+    "m": lambda value: f"{value.month:02d}",
+    "n": lambda value: str(value.month),
+    "y": lambda value: f"{value.year % 100:02d}",
+    "Y": lambda value: f"{value.year:04d}",
+    "G": lambda value: str(value.hour),
+    "H": lambda value: f"{value.hour:02d}",
+    "i": lambda value: f"{value.minute:02d}",
+    "s": lambda value: f"{value.second:02d}",
+}
+
+
+@functools.lru_cache(maxsize=64)
+def _date_pieces(format_string: str) -> tuple[tuple[bool, str], ...]:
+    """The format split as DateFormat.format splits it: (True, character) or (False, literal text)."""
+    pieces = []
+    for index, piece in enumerate(dateformat.re_formatchars.split(format_string)):
+        if index % 2:
+            pieces.append((True, piece))
+        elif piece:
+            pieces.append((False, dateformat.re_escaped.sub(r"\1", piece)))
+    return tuple(pieces)
+
+
+def date_formatted(value: dt.datetime, format_string: str) -> str:
+    """`dateformat.format(value, format_string)`, with the common characters written directly."""
+    written = []
+    formatter = None
+    for is_character, piece in _date_pieces(format_string):
+        if not is_character:
+            written.append(piece)
+            continue
+        part = _DATE_PARTS.get(piece)
+        if part is not None:
+            written.append(part(value))
+            continue
+        if formatter is None:
+            formatter = dateformat.DateFormat(value)
+        written.append(str(getattr(formatter, piece)()))
+    return "".join(written)
+
 
 @register.simple_tag
 def case_list(cases: Sequence[CaseRow], selectable: bool = False) -> SafeString:
@@ -44,6 +93,7 @@ def case_list(cases: Sequence[CaseRow], selectable: bool = False) -> SafeString:
     detail_url = reverse("cases:detail", args=[_REFERENCE_PLACEHOLDER])
     url_start, url_end = detail_url.split(_REFERENCE_PLACEHOLDER, 1)
     current_tz = timezone.get_current_timezone()
+    short_datetime = str(formats.get_format("SHORT_DATETIME_FORMAT"))
     status_labels: dict[str, str] = {}
     select_label = gettext("Select %(reference)s %(title)s")
     parts = ['\n\n\n<table class="case-list">\n  <thead><tr>']
@@ -80,7 +130,7 @@ def case_list(cases: Sequence[CaseRow], selectable: bool = False) -> SafeString:
         if case.due_at is not None:
             due_at = timezone.localtime(case.due_at, current_tz)
             due = (f'<time datetime="{escape(due_at.isoformat())}">'
-                   f'{escape(formats.date_format(due_at, "SHORT_DATETIME_FORMAT"))}</time>')
+                   f"{escape(date_formatted(due_at, short_datetime))}</time>")
         else:
             due = "–"
         parts.append(
@@ -91,7 +141,7 @@ def case_list(cases: Sequence[CaseRow], selectable: bool = False) -> SafeString:
             f"    <td>{escape(case.handler_name) if case.handler_name else '–'}</td>\n"
             f"    <td>{due}</td>\n"
             f'    <td><time datetime="{escape(last_activity.isoformat())}">'
-            f'{escape(formats.date_format(last_activity, "SHORT_DATETIME_FORMAT"))}</time></td>\n'
+            f"{escape(date_formatted(last_activity, short_datetime))}</time></td>\n"
             "  </tr>\n  "
         )
     parts.append("\n  </tbody>\n</table>\n\n")

@@ -75,3 +75,21 @@ def test_the_tag_renders_selector_rows_as_the_template_does(city: City) -> None:
         with translation.override(language):
             expected = Template(REFERENCE_TEMPLATE).render(Context({"cases": page.cases, "selectable": True}))
             assert case_list(page.cases, selectable=True) == expected
+
+
+@pytest.mark.parametrize(
+    "format_string",
+    ["j.n.Y G.i", "Y-m-d H:i", "m/d/Y P", "d.m.y H:i:s", "N j, Y, P", r"\j\a\n j \o\f F", "D, j M Y \\G G", ""],
+)
+def test_dates_are_written_as_djangos_dateformat_writes_them(format_string: str) -> None:
+    from django.utils import dateformat, timezone
+
+    from civicdesk.cases.templatetags.case_lists import date_formatted
+
+    moments = [MOMENT + dt.timedelta(minutes=minutes) for minutes in range(0, 60 * 24 * 400, 997)]
+    moments += [dt.datetime(1, 1, 1, 0, 0, tzinfo=dt.UTC), dt.datetime(2026, 12, 31, 23, 59, 59, tzinfo=dt.UTC)]
+    for language in ("fi", "sv", "en"):
+        with translation.override(language), timezone.override("Europe/Helsinki"):
+            for moment in moments:
+                local = timezone.localtime(moment)
+                assert date_formatted(local, format_string) == dateformat.format(local, format_string)
