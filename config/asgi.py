@@ -2,7 +2,8 @@
 
 import os
 
-from django.core.asgi import get_asgi_application
+# Django's handler with the middleware chain and the view in one thread hop (civicdesk/core/asgi_handler.py).
+from civicdesk.core.asgi_handler import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 django_asgi_app = get_asgi_application()
