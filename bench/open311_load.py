@@ -12,7 +12,8 @@
   whose id ends in 00–24 (25 %) that is not merged and holds no special categories, with its
   title and the first 500 characters of its description as public texts (they are generated, not
   real residents' words), then ANALYZEs the table. Cases already published stay as they are;
-- an API client "bench" with a rate limit far above the load (its key goes to DIR/key.txt);
+- an API client "bench <DIR's name>" with a rate limit far above the load (its key goes to
+  DIR/key.txt);
 - ~400 GET paths: a bounding box of ~1.5 × 1 km around published points (those whose id is a
   multiple of 491), and a status filter (open, closed, or both, seeded);
 - 2 000 POST bodies: a random service, a generated description, a point in the city, and for
@@ -120,8 +121,11 @@ def prepare(out: Path, seed: int) -> None:
     )
     print(f"published {updated} more cases in {time.monotonic() - started:.0f} s: {counts}")
 
-    ApiClient.objects.filter(organization=organization, name="bench").delete()
-    _client, key = api_client_create(organization=organization, name="bench", rate_limit="9999999/m")
+    # A client of this run's own: another run preparing meanwhile on the shared bench database would
+    # otherwise delete the key this run's bodies carry (every POST then answers 403).
+    name = f"bench {out.name}"[:100]
+    ApiClient.objects.filter(organization=organization, name=name).delete()
+    _client, key = api_client_create(organization=organization, name=name, rate_limit="9999999/m")
     (out / "key.txt").write_text(key)
 
     services = list(
