@@ -11,7 +11,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery
@@ -223,7 +223,7 @@ def case_detail(*, case: Case) -> CaseDetail:
     Most cases have no attachments, comment requests or links: the timeline's query also says
     whether each exists (three `EXISTS` the database answers once), and only those that do are read.
     """
-    timeline = list(
+    annotated = list(
         TimelineEntry.objects.filter(case=case)
         .select_related("actor")
         .annotate(
@@ -234,10 +234,11 @@ def case_detail(*, case: Case) -> CaseDetail:
         .order_by("created_at", "id")
     )
     # Without a timeline entry (none is ever missing in practice) nothing is known: read them all.
-    present = timeline[0] if timeline else None
+    present = annotated[0] if annotated else None
+    timeline = cast(list[TimelineEntry], annotated)
     attachments = (
         list(Attachment.objects.filter(case=case).only("id", "entry_id", "original_name", "content_type", "size"))
-        if present is None or present.case_has_attachments  # type: ignore[attr-defined]
+        if present is None or present.case_has_attachments
         else []
     )
     by_entry: dict[int | None, list[Attachment]] = {}
@@ -251,7 +252,7 @@ def case_detail(*, case: Case) -> CaseDetail:
                 "requested_from_user", "requested_from_group", "requested_by"
             )
         )
-        if present is None or present.case_has_comment_requests  # type: ignore[attr-defined]
+        if present is None or present.case_has_comment_requests
         else []
     )
     links = (
@@ -269,7 +270,7 @@ def case_detail(*, case: Case) -> CaseDetail:
                 "to_case__title",
             )
         ]
-        if present is None or present.case_has_links  # type: ignore[attr-defined]
+        if present is None or present.case_has_links
         else []
     )
     categories = list(case.categories.order_by("-case_categories__is_primary", "name"))

@@ -141,7 +141,9 @@ def test_action_forms_offer_their_querysets_rows_read_once_per_process(
             if isinstance(field, forms.ModelChoiceField) and field.queryset is not None
             and field.queryset.model is not CommentRequest
         ]
-        offered_choices = [[(str(value), str(label)) for value, label in field.choices] for _, _, field in choice_fields]
+        offered_choices = [
+            [(str(value), str(label)) for value, label in field.choices] for _, _, field in choice_fields
+        ]
 
     # reclassify: category, other categories, type; forward: group; information: group, person;
     # comment request: person, group; assign: handler
