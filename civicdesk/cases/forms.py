@@ -750,7 +750,8 @@ class BulkActionForm(forms.Form):
     reason = forms.CharField(label=_("Reason (internal)"), required=False, max_length=2000)
 
     def __init__(self, *args: Any, actor: Any, organization_id: int, group: ServiceGroup | None = None,
-                 **kwargs: Any) -> None:
+                 pickers: OrganizationPickers | None = None, **kwargs: Any) -> None:
+        """`pickers`: the organisation's, when the page already looked them up (saves reading their version)."""
         kwargs.setdefault("prefix", "bulk")
         super().__init__(*args, **kwargs)
         self.actor = actor
@@ -761,7 +762,9 @@ class BulkActionForm(forms.Form):
         action_field.choices = [("", "—"), *[(key, BULK_ACTION_LABELS[key]) for key in self.actions]]
         self.list_group = group
         self.list_group_id = group.pk if group is not None else None
-        self.pickers = pickers = organization_pickers(organization_id)
+        if pickers is None or pickers.organization_id != organization_id:
+            pickers = organization_pickers(organization_id)
+        self.pickers = pickers
         _set_choices(self, "handler", self._handlers,
                      pickers.staff_for_group(group.pk) if group is not None else pickers.staff)
         _set_choices(self, "group", lambda: ServiceGroup.objects.filter(

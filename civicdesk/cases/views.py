@@ -163,7 +163,9 @@ def _case_list_page(
             None,
         )
         if context["page"].cases and policy.bulk_actions_in(request.user, organization_id):
-            context["bulk_form"] = BulkActionForm(actor=request.user, organization_id=organization_id, group=group)
+            context["bulk_form"] = BulkActionForm(
+                actor=request.user, organization_id=organization_id, group=group, pickers=filter_form.pickers
+            )
             context["bulk_url"] = (
                 reverse("cases:queue_bulk", args=[group.pk]) if group is not None else reverse("cases:all_bulk")
             )
