@@ -8,7 +8,8 @@ bench/email_intake.py measures the same work in one process on in-memory SQLite.
 like production: settings config.settings.production, PostgreSQL 15 and Redis started by
 scripts/services.sh (the wrapper does that, migrates, runs this script and stops them again), the
 Celery broker in Redis, and the worker started as docs/guides/operations.md runs it
-(`celery -A config worker -l info`), with `--concurrency 1 --pool prefork`: one pool child.
+(`celery -A config worker -l info`), with `--concurrency 1 --pool prefork`: one pool child
+(`--concurrency N` / CONCURRENCY=N: N children, as Celery's default of one per core does).
 
 Each round, with fresh data (a new organisation each round, in the same database):
 
@@ -298,7 +299,8 @@ class Bench:
         return time.perf_counter() - started
 
     def worker_command(self, number: int) -> list[str]:
-        options = ["-A", "config", "worker", "-l", self.arguments.loglevel, "--concurrency", "1",
+        options = ["-A", "config", "worker", "-l", self.arguments.loglevel,
+                   "--concurrency", "1" if self.arguments.profile else str(self.arguments.concurrency),
                    "-Q", ",".join(self.queues), "-n", f"email-bench-{os.getpid()}-{number}@%h"]
         if self.arguments.profile:
             # cProfile sees one process only: the solo pool runs the tasks in the worker's main process. On the
@@ -449,7 +451,8 @@ class Bench:
             "round": number, "messages": count, "stored_s": stored_s, "wall_from_start_s": wall_total,
             "wall_from_first_task_s": wall_work, "msgs_per_s_from_start": count / wall_total,
             "msgs_per_s_from_first_task": count / wall_work,
-            "worker_cpu_s": worker_work.total, "worker_child_cpu_s": worker_work.children,
+            "concurrency": self.arguments.concurrency, "worker_cpu_s": worker_work.total,
+            "worker_child_cpu_s": worker_work.children,
             "worker_main_cpu_s": worker_work.main, "worker_startup_cpu_s": worker_all.total - worker_work.total,
             "msgs_per_worker_cpu_s": count / worker_work.total if worker_work.total else 0.0,
             "postgres_cpu_s": pg_cpu, "redis_cpu_s": end.redis - first.redis,
@@ -550,7 +553,7 @@ def summary(results: list[dict[str, Any]]) -> None:
         return statistics.median(result[key] for result in results)
 
     print(f"\n=== medians of {len(results)} rounds of {results[0]['messages']} messages, one worker "
-          "(prefork, concurrency 1) on PostgreSQL and Redis")
+          f"(prefork, concurrency {results[0].get('concurrency', 1)}) on PostgreSQL and Redis")
     print("round | msg/s from start | msg/s from 1st task | msg/worker-CPU-s | child ms/msg | main ms/msg | "
           "PG CPU-s | PG ms/msg | load | checks")
     for result in results:
@@ -572,6 +575,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--messages", type=int, default=int(os.environ.get("MESSAGES", "600")))
     parser.add_argument("--rounds", type=int, default=int(os.environ.get("ROUNDS", "3")))
+    parser.add_argument("--concurrency", type=int, default=int(os.environ.get("CONCURRENCY", "1")),
+                        help="the worker's pool children (Celery's default is one per core)")
     parser.add_argument("--existing", type=int, default=150, help="existing cases the replies go to")
     parser.add_argument("--photo-every", type=int, default=5, help="a photo in every Nth message")
     parser.add_argument("--loglevel", default=os.environ.get("LOGLEVEL", "info"),

@@ -21,7 +21,7 @@
 # Results: bench/results/email-worker-<LABEL>/ (worker logs, results.json; git ignores bench/results/).
 # Settings (environment): ROUNDS (3), MESSAGES (600), LABEL (a timestamp), LOGLEVEL (info: the worker's
 # -l), SLOW_MS (50: PostgreSQL logs slower statements, reported per round), SERVICES_DIR, PG_PORT,
-# REDIS_PORT (scripts/services.sh's), PROFILE=1 (a cProfile of a solo-pool worker instead: a diagnosis),
+# REDIS_PORT (scripts/services.sh's), CONCURRENCY (1: the worker's pool children), PROFILE=1 (a cProfile of a solo-pool worker instead: a diagnosis),
 # DATABASE_POOL=false (the settings' switch: no connection pool). Other arguments go to bench/email_worker.py.
 set -euo pipefail
 
