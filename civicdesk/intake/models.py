@@ -375,6 +375,8 @@ class InboundEmail(models.Model):
         indexes = [
             models.Index(fields=["organization", "message_id"], name="inbound_email_msgid_idx"),
             models.Index(fields=["organization", "sender_address", "received_at"], name="inbound_email_sender_idx"),
+            # The drain's look-up of the mail that waits (`inbound_emails_drain`).
+            models.Index(fields=["id"], condition=models.Q(state="received"), name="inbound_email_waiting_idx"),
         ]
 
     def __str__(self) -> str:

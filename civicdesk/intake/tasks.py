@@ -129,6 +129,19 @@ def inbound_email_process_task(*, inbound_id: int) -> str:
     return row.state if row is not None else "missing"
 
 
+@shared_task(acks_late=True)
+def inbound_emails_drain_task() -> int:
+    """Handle the stored mail that waits, oldest first (`inbound_emails_drain`): queued by the receivers
+    at most once a second for a whole burst (`core.drains`), and by the beat every minute as a safety net.
+    After DRAIN_MAX mails it queues the next drain for what is left."""
+    from civicdesk.intake.sources.email.services import inbound_emails_drain
+
+    handled, more = inbound_emails_drain()
+    if more:
+        inbound_emails_drain_task.delay()
+    return handled
+
+
 @shared_task(autoretry_for=(OSError,), retry_backoff=30, retry_kwargs={"max_retries": 5})
 def email_acknowledgement_send_task(*, inbound_id: int) -> bool:
     """Acknowledge a case created from a mail: its number, the tracking link, and that answering adds to it.

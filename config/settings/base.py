@@ -217,6 +217,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "civicdesk.intake.tasks.mailboxes_poll_task",
         "schedule": env.int("EMAIL_IMAP_POLL_SECONDS", default=60),
     },
+    # Stored mail is handled by drains the receivers queue (core.drains); this one catches a lost trigger.
+    "intake-email-drain": {
+        "task": "civicdesk.intake.tasks.inbound_emails_drain_task",
+        "schedule": 60,
+    },
     # The safety net of the deferred contacts (ADR 0022): a lost trigger delays a contact, never loses it.
     "intake-accepted-contacts-drain": {
         "task": "civicdesk.intake.tasks.accepted_contacts_drain_task",

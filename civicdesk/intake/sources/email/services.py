@@ -35,8 +35,9 @@ from civicdesk.accounts.models import Role, User
 from civicdesk.cases import services as case_services
 from civicdesk.cases.attachments import ValidatedFile, attachment_validate
 from civicdesk.cases.models import Case, Channel, TimelineEntry
+from civicdesk.core.drains import drain_soon
 from civicdesk.core.errors import ApplicationError, InvalidInputError
-from civicdesk.core.follow_ups import committed_row_keep, follow_up
+from civicdesk.core.follow_ups import committed_row_keep, follow_up, follow_ups_here
 from civicdesk.core.process_cache import ProcessCache
 from civicdesk.intake import services as intake_services
 from civicdesk.intake.models import InboundEmail, InboundState, Mailbox, OutboundEmail
@@ -165,13 +166,53 @@ def inbound_email_receive(
             continue
         seen_orgs.add(recipient.mailbox.organization_id)
         stored.append(_store(raw, digest=digest, source=source, address=address, mailbox=recipient.mailbox))
-    if process:
-        from civicdesk.intake.tasks import inbound_email_process_task
+    if process and any(row.state == InboundState.RECEIVED for row in stored):
+        if settings.CELERY_TASK_ALWAYS_EAGER:  # tests: each mail handled here and now, by its own task
+            from civicdesk.intake.tasks import inbound_email_process_task
 
-        for row in stored:
-            if row.state == InboundState.RECEIVED:
-                _queue(inbound_email_process_task, row.pk)
+            for row in stored:
+                if row.state == InboundState.RECEIVED:
+                    _queue(inbound_email_process_task, row.pk)
+        else:
+            transaction.on_commit(inbound_emails_drain_soon)
     return stored
+
+
+DRAIN_KEY = "intake:inbound-email"
+# The most mails one drain task handles before it queues the next one (a worker restart, a deploy, or a
+# time limit then costs at most this much work again; what was handled is never handled twice).
+DRAIN_MAX = 500
+
+
+def inbound_emails_drain_soon() -> None:
+    """Have the stored mail handled within about a second, by one task for the whole burst (`core.drains`)."""
+    from civicdesk.intake.tasks import inbound_emails_drain_task
+
+    drain_soon(inbound_emails_drain_task, key=DRAIN_KEY)
+
+
+def inbound_emails_drain(*, limit: int | None = None) -> tuple[int, bool]:
+    """Handle the stored mail that waits, oldest first, each in its own transaction with what follows it
+    (as `inbound_email_process_task` does); at most `limit` (DRAIN_MAX). Returns how many were handled
+    and whether more wait.
+
+    Several drains (and single-mail tasks) may run at once: on PostgreSQL a mail another task holds is
+    skipped (`SKIP LOCKED`), and it is handled there."""
+    limit = DRAIN_MAX if limit is None else limit
+    handled = 0
+    last_id = 0
+    while True:
+        ids = list(InboundEmail.objects.filter(state=InboundState.RECEIVED, pk__gt=last_id)
+                   .order_by("pk").values_list("pk", flat=True)[:50])
+        if not ids:
+            return handled, False
+        for inbound_id in ids:
+            if handled >= limit:
+                return handled, True
+            with follow_ups_here():
+                inbound_email_process(inbound_id=inbound_id, skip_locked=True)
+            handled += 1
+            last_id = inbound_id
 
 
 def inbound_email_store(*, raw: bytes, source: str, mailbox: Mailbox, size: int | None = None) -> InboundEmail:
@@ -237,12 +278,15 @@ _LOCKED_SQL = (
 )
 
 
-def _locked_for_handling(inbound_id: int) -> InboundEmail | None:
-    """The stored message, locked until the handling's transaction ends, with `recent_from_sender`."""
+def _locked_for_handling(inbound_id: int, *, skip_locked: bool = False) -> InboundEmail | None:
+    """The stored message, locked until the handling's transaction ends, with `recent_from_sender`;
+    with `skip_locked`, None while another task holds it (PostgreSQL)."""
     since = connection.ops.adapt_datetimefield_value(timezone.now() - dt.timedelta(hours=1))
     sql = _LOCKED_SQL.format(states=", ".join(["%s"] * len(HANDLED_STATES)))
     if connection.features.has_select_for_update_of:
         sql += " FOR UPDATE OF m"
+        if skip_locked and connection.features.has_select_for_update_skip_locked:
+            sql += " SKIP LOCKED"
     return next(iter(InboundEmail.objects.raw(sql, [since, *HANDLED_STATES, inbound_id])), None)
 
 
@@ -339,7 +383,7 @@ def _mailbox_cached(mailbox_id: int) -> Mailbox | None:
         Mailbox.objects.select_related("organization", "case_type", "service_group").filter(pk=mailbox_id).first()))
 
 
-def inbound_email_process(*, inbound_id: int) -> InboundEmail | None:
+def inbound_email_process(*, inbound_id: int, skip_locked: bool = False) -> InboundEmail | None:
     """Handle one stored message; does nothing to a message already handled (idempotent).
 
     Outcomes, kept in `state`: refused for size (with an explaining reply), automatic mail
@@ -349,12 +393,13 @@ def inbound_email_process(*, inbound_id: int) -> InboundEmail | None:
     says so). Anything that goes wrong leaves the row `failed` with the reason, never lost.
 
     One transaction under the stored message's row lock, from reading it to its outcome: a second
-    task for the same message waits, then finds it handled.
+    task for the same message waits, then finds it handled (with `skip_locked`, a drain, it does not
+    wait: None).
     """
     parsed: ParsedEmail | None = None
     try:
         with transaction.atomic():
-            row = _locked_for_handling(inbound_id)
+            row = _locked_for_handling(inbound_id, skip_locked=skip_locked)
             if row is None or row.state != InboundState.RECEIVED:
                 return row
             if row.mailbox_id is not None:
