@@ -133,9 +133,14 @@ def inbound_email_process_task(*, inbound_id: int) -> str:
 def inbound_emails_drain_task() -> int:
     """Handle the stored mail that waits, oldest first (`inbound_emails_drain`): queued by the receivers
     at most once a second for a whole burst (`core.drains`), and by the beat every minute as a safety net.
-    After DRAIN_MAX mails it queues the next drain for what is left."""
-    from civicdesk.intake.sources.email.services import inbound_emails_drain
 
+    With more than a batch waiting it first queues one more drain, which a free pool child or another
+    worker takes up (they share the work row by row, `SKIP LOCKED`), and so on while the backlog lasts.
+    After DRAIN_MAX mails it queues the next drain for what is left."""
+    from civicdesk.intake.sources.email.services import DRAIN_BATCH, inbound_emails_drain, inbound_emails_waiting
+
+    if not getattr(inbound_emails_drain_task.request, "is_eager", False) and inbound_emails_waiting() > DRAIN_BATCH:
+        inbound_emails_drain_task.delay()
     handled, more = inbound_emails_drain()
     if more:
         inbound_emails_drain_task.delay()

@@ -179,6 +179,8 @@ def inbound_email_receive(
 
 
 DRAIN_KEY = "intake:inbound-email"
+# The mails a drain reads ids of at a time; more waiting than this brings in another drain.
+DRAIN_BATCH = 50
 # The most mails one drain task handles before it queues the next one (a worker restart, a deploy, or a
 # time limit then costs at most this much work again; what was handled is never handled twice).
 DRAIN_MAX = 500
@@ -189,6 +191,11 @@ def inbound_emails_drain_soon() -> None:
     from civicdesk.intake.tasks import inbound_emails_drain_task
 
     drain_soon(inbound_emails_drain_task, key=DRAIN_KEY)
+
+
+def inbound_emails_waiting() -> int:
+    """How many stored mails wait to be handled (the partial index `inbound_email_waiting_idx`)."""
+    return InboundEmail.objects.filter(state=InboundState.RECEIVED).count()
 
 
 def inbound_emails_drain(*, limit: int | None = None) -> tuple[int, bool]:
@@ -203,7 +210,7 @@ def inbound_emails_drain(*, limit: int | None = None) -> tuple[int, bool]:
     last_id = 0
     while True:
         ids = list(InboundEmail.objects.filter(state=InboundState.RECEIVED, pk__gt=last_id)
-                   .order_by("pk").values_list("pk", flat=True)[:50])
+                   .order_by("pk").values_list("pk", flat=True)[:DRAIN_BATCH])
         if not ids:
             return handled, False
         for inbound_id in ids:

@@ -46,17 +46,27 @@ def test_the_drain_task_queues_the_next_drain_for_what_is_left(city: City, mailb
     next_drain.assert_called_once_with()
 
 
+def test_a_backlog_brings_in_another_drain_that_shares_the_work(city: City, mailbox: Mailbox):
+    _stored(4)
+    worker_request = mock.Mock(is_eager=False)
+    with mock.patch.object(services, "DRAIN_BATCH", 2), \
+            mock.patch.object(type(tasks.inbound_emails_drain_task), "request", worker_request, create=True), \
+            mock.patch.object(tasks.inbound_emails_drain_task, "delay") as another:
+        assert tasks.inbound_emails_drain_task() == 4
+    another.assert_called_once_with()
+
+
 @override_settings(CELERY_TASK_ALWAYS_EAGER=False)
 def test_a_burst_of_mail_queues_one_drain_per_second_not_a_task_per_mail(city: City, mailbox: Mailbox):
     cache.clear()
     drains._asked.clear()
     with mock.patch.object(tasks.inbound_emails_drain_task, "apply_async") as queued, \
             mock.patch.object(tasks.inbound_email_process_task, "delay") as per_mail, \
-            mock.patch.object(drains.time, "time", return_value=1_000_000.25):
-        with TestCase.captureOnCommitCallbacks(execute=True):
-            for n in range(5):
-                services.inbound_email_receive(raw=make_mail(subject=f"Asia {n}"), source="smtp",
-                                               recipients=["palaute@testcity.example"])
+            mock.patch.object(drains.time, "time", return_value=1_000_000.25), \
+            TestCase.captureOnCommitCallbacks(execute=True):
+        for n in range(5):
+            services.inbound_email_receive(raw=make_mail(subject=f"Asia {n}"), source="smtp",
+                                           recipients=["palaute@testcity.example"])
     per_mail.assert_not_called()
     queued.assert_called_once()
     assert 0.1 < queued.call_args.kwargs["countdown"] <= 1.1, "for the end of the second, after these commits"
