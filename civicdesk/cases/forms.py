@@ -367,8 +367,8 @@ class CommentRequestForm(CaseActionForm):
                      pickers.staff_except(self.actor.pk))
         _set_choices(self, "from_group", lambda: _groups_of(self.case), pickers.groups)
 
-    def blank_fields_key(self) -> Hashable | None:
-        return None if self.is_bound else (self.actor.pk,)  # everyone but the actor
+    # Not kept (`blank_fields_key` None): its people picker leaves out the actor, so one copy of the
+    # organisation's staff per actor would be kept, for little gain.
 
     def perform(self) -> str:
         services.case_request_comment(

@@ -5,7 +5,7 @@ them in the template engine cost more than rendering their widgets (docs/benchma
 `case_action_forms` writes what the loop in cases/detail.html wrote, byte for byte: every field
 through its own `label_tag()`, widget and error list (the project's form renderer), the form's
 title escaped, the bound form that failed opened. A blank form whose fields show only the
-organisation's pickers (or those and the case's group, or the actor) is written once per process
+organisation's pickers (or those and the case's group) is written once per process
 and kept with the pickers (`CaseActionForm.blank_fields_key`, forms_pickers.py), which are
 rebuilt when anything they show changes.
 

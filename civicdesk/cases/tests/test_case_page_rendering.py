@@ -72,4 +72,9 @@ def test_kept_blank_fields_follow_the_case_group_and_the_actor(city: City) -> No
         context = {"action_forms": forms, "failed_action": None, "case": case, "csrf_token": "t"}
         expected = Template("{% load i18n %}" + REFERENCE_LOOP.replace("\\\n", "")).render(Context(context))
         assert case_action_forms(Context(context), forms, None, case) == expected
-    assert any(form.blank_fields_key() == (city.parks.pk,) for form in action_forms_for(actor=actor, case=parks_case))
+    keys = {type(form).__name__: form.blank_fields_key() for form in action_forms_for(actor=actor, case=parks_case)}
+    assert keys["AssignForm"] == keys["ForwardForm"] == (city.parks.pk,)
+    assert keys["ReplyForm"] == ()
+    # Shown with the case's own values, or without the actor: written every time.
+    assert keys["ReclassifyForm"] is None
+    assert keys["CommentRequestForm"] is None
