@@ -105,8 +105,36 @@ def test_filesystem_broker_worker_runs_a_queued_task(tmp_path):
         succeeded = rf"Task {re.escape(TASK)}\[{re.escape(task_id)}\] succeeded"
         assert _wait_for(log, succeeded, worker, timeout=60), log.read_text()
         assert "'ok': True" in log.read_text()
+
+        # A mail stored as the SMTP receiver stores it is handled by the drain it queues (core.drains):
+        # a task with a countdown, through the filesystem broker, in this worker.
+        subprocess.run([sys.executable, "-c", STORE_MAIL], cwd=ROOT, env=env, check=True, timeout=120)
+        handled = r"Task civicdesk\.intake\.tasks\.inbound_emails_drain_task\[[^\]]+\] succeeded in [0-9.e-]+s: 1"
+        assert _wait_for(log, handled, worker, timeout=60), log.read_text()
+        state = subprocess.run([sys.executable, "-c", MAIL_STATE], cwd=ROOT, env=env, check=True, timeout=60,
+                               capture_output=True, text=True).stdout.split()
+        assert state == ["case_created"], state
     finally:
         _stop(worker)
+
+
+STORE_MAIL = """
+import django; django.setup()
+from civicdesk.intake.models import Mailbox
+from civicdesk.intake.sources.email.services import inbound_email_receive
+from tests.factories import build_city
+city = build_city()
+Mailbox.objects.create(organization=city.org, name="Palaute", address="palaute@testcity.example",
+                       case_type=city.types["feedback"], service_group=city.streets)
+raw = (b"From: Maija <maija@example.fi>\\r\\nTo: palaute@testcity.example\\r\\nSubject: Kuoppa\\r\\n"
+       b"Message-ID: <embedded-1@example.fi>\\r\\n\\r\\nRantakadulla on kuoppa.\\r\\n")
+inbound_email_receive(raw=raw, source="smtp", recipients=["palaute@testcity.example"])
+"""
+MAIL_STATE = """
+import django; django.setup()
+from civicdesk.intake.models import InboundEmail
+print(*InboundEmail.objects.values_list("state", flat=True))
+"""
 
 
 def test_queueing_creates_the_filesystem_broker_folders(tmp_path):

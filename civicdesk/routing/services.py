@@ -341,6 +341,8 @@ def route_case(*, case: Case, unrouted_only: bool = False) -> RoutingDecision | 
         try:
             organization_id = case.organization_id or (
                 Case.objects.filter(pk=case.pk).values_list("organization_id", flat=True).first())
+            if organization_id is None:  # the case is gone: nothing to record against
+                return None
             with transaction.atomic():
                 RoutingDecision.objects.create(
                     case_id=case.pk, organization_id=organization_id, outcome=Outcome.FAILED,
@@ -425,7 +427,7 @@ def _route(case: Case, *, started: float, unrouted_only: bool = False) -> tuple[
     if unrouted_only:
         rows = rows.annotate(routed=Exists(RoutingDecision.objects.filter(case_id=OuterRef("pk"))))
     locked = next(iter(rows.filter(pk=case.pk)[:1]), None)
-    if locked is None or (unrouted_only and locked.routed):
+    if locked is None or (unrouted_only and getattr(locked, "routed", False)):
         raise _NothingToRouteError
     case = locked
     organization = case.organization

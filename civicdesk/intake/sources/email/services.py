@@ -419,7 +419,7 @@ def inbound_email_process(*, inbound_id: int, skip_locked: bool = False) -> Inbo
             parsed = email_parse(bytes(row.raw), trusted_authserv_ids=frozenset(settings.EMAIL_TRUSTED_AUTHSERV_IDS))
             if parsed.auto_kind:
                 return _finish_automatic(row, parsed)
-            if row.recent_from_sender >= settings.EMAIL_SENDER_RATE_LIMIT_PER_HOUR:
+            if getattr(row, "recent_from_sender", 0) >= settings.EMAIL_SENDER_RATE_LIMIT_PER_HOUR:
                 return _finish(row, InboundState.RATE_LIMITED, parsed)
             files, refused = _files(parsed)
             details: dict[str, Any] = {"refused_files": refused} if refused else {}

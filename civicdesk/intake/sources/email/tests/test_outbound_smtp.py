@@ -17,6 +17,7 @@ from civicdesk.cases import services as case_services
 from civicdesk.cases.models import DeliveryState, EntryKind
 from civicdesk.cases.tasks import case_reply_deliver_task
 from civicdesk.intake.models import InboundEmail, InboundState, Mailbox, OutboundEmail
+from civicdesk.intake.sources.email.outbound import PreparedMail
 from civicdesk.intake.sources.email.services import case_reply_address, inbound_email_receive
 from civicdesk.intake.sources.email.tests.conftest import make_mail
 from tests.factories import City
@@ -116,7 +117,7 @@ def test_a_server_that_refuses_leaves_the_reply_failed_with_the_reason(city: Cit
     assert not InboundEmail.objects.exists()
 
 
-def _prepared(city: City, n: int) -> object:
+def _prepared(city: City, n: int) -> PreparedMail:
     from civicdesk.intake.models import OutboundKind
     from civicdesk.intake.sources.email.outbound import mail_prepare
 
@@ -151,7 +152,7 @@ def test_a_session_the_server_ended_is_replaced_and_the_mail_still_leaves(city: 
     outbound.mail_send(_prepared(city, 1))
     kept = outbound._kept.backend
     assert kept is not None
-    kept.connection.sock.shutdown(socket.SHUT_RDWR)  # the session is dead, as after a server's idle timeout
+    kept.connection.sock.shutdown(socket.SHUT_RDWR)  # type: ignore[attr-defined]  # the session is dead, as after a server's idle timeout
     outbound.mail_send(_prepared(city, 2))
     assert len(capture.messages) == 2
     assert capture.sessions[0] != capture.sessions[1], "sent again on a new session"
