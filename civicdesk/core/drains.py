@@ -17,7 +17,6 @@ import logging
 import time
 from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
 
 logger = logging.getLogger(__name__)
@@ -28,11 +27,8 @@ _asked: dict[str, int] = {}
 
 def drain_soon(task: Any, *, key: str, window_seconds: float = 1.0) -> None:
     """Make sure `task` (no arguments) runs after the current window of `window_seconds`, at most once per
-    window in all. Call it after the commit of the row to drain. With eager Celery (tests) the task runs
-    now. Never raises: the beat drains what a failed trigger left."""
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        task.delay()
-        return
+    window in all. Call it after the commit of the row to drain; with eager Celery (tests) callers run
+    their task themselves instead. Never raises: the beat drains what a failed trigger left."""
     now = time.time()
     window = int(now // window_seconds)
     if _asked.get(key) == window:

@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import logging
 import secrets
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
@@ -30,6 +28,7 @@ from django.utils.translation import gettext as _
 from civicdesk.cases.models import Case, CaseType, Category, FeedbackSubtype
 from civicdesk.cases.services import PHONE_RE, SUPPORTED_LANGUAGES
 from civicdesk.core.config_generation import ConfigCache
+from civicdesk.core.drains import drain_soon
 from civicdesk.core.errors import ApplicationError, InvalidInputError
 from civicdesk.core.phone_numbers import phone_normalize
 from civicdesk.intake.models import AcceptedContact, AcceptedState
@@ -265,32 +264,13 @@ def contact_accept(
     return row
 
 
-# The last window for which this process asked the cache (see `_drain_soon`).
-_asked_window: int | None = None
-
-
 def _drain_soon() -> None:
     """Make sure a drain runs after this contact's commit, with at most one cache round trip per process
-    and one broker message in all per `DRAIN_DELAY_SECONDS` window.
-
-    The first contact of a window (in any process) that adds the window's flag queues the drain for the
-    window's end. A contact committed later in the same window is seen by that drain: this process
-    asks the cache once per window and relies on it after that. Never raises: the beat drains what a
-    failed trigger missed.
-    """
-    global _asked_window  # noqa: PLW0603 (one small per-process memo)
+    and one broker message in all per `DRAIN_DELAY_SECONDS` window (`core.drains`, ADR 0023). Never
+    raises: the beat drains what a failed trigger missed."""
     from civicdesk.intake.tasks import accepted_contacts_drain_task
 
-    now = time.time()
-    window = int(now // DRAIN_DELAY_SECONDS)
-    if window == _asked_window:
-        return
-    try:
-        if cache.add(f"{DRAIN_FLAG_KEY}:{window}", 1, timeout=DRAIN_DELAY_SECONDS * 10):
-            accepted_contacts_drain_task.apply_async(countdown=(window + 1) * DRAIN_DELAY_SECONDS - now + 0.1)
-        _asked_window = window
-    except Exception:
-        logger.warning("could not queue the drain of accepted contacts; the beat will", exc_info=True)
+    drain_soon(accepted_contacts_drain_task, key=DRAIN_FLAG_KEY, window_seconds=DRAIN_DELAY_SECONDS)
 
 
 def accepted_contacts_drain(*, batch_size: int = DRAIN_BATCH, limit: int | None = None) -> int:
@@ -353,7 +333,9 @@ def accepted_contact_process(*, contact_id: int) -> Case | None:
 def _claim(contact_id: int) -> AcceptedContact | None:
     waiting = AcceptedContact.objects.filter(pk=contact_id, state=AcceptedState.ACCEPTED)
     if connection.features.has_select_for_update_skip_locked:
-        return waiting.select_for_update(skip_locked=True).select_related("organization").first()
+        # Only the contact's row: locking the joined organisation too (FOR UPDATE without `of`) blocked every
+        # other writer's foreign-key check on it and deadlocked with the audit chain's lock (ADR 0022).
+        return waiting.select_for_update(skip_locked=True, of=("self",)).select_related("organization").first()
     # SQLite: the UPDATE takes the database's write lock first, so a second drain waits here and then
     # finds the row done.
     if not waiting.update(attempts=F("attempts")):

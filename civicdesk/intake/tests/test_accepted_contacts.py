@@ -18,6 +18,7 @@ from django.utils import timezone
 from civicdesk.accounts.api_keys import api_client_create
 from civicdesk.api.selectors import configuration_forget
 from civicdesk.cases.models import Case, Channel
+from civicdesk.core import drains
 from civicdesk.intake import accepted_contacts
 from civicdesk.intake.accepted_contacts import (
     MAX_ATTEMPTS,
@@ -250,23 +251,23 @@ def test_the_trigger_queues_one_drain_per_window(monkeypatch: pytest.MonkeyPatch
         queued.append(countdown)
 
     monkeypatch.setattr(accepted_contacts_drain_task, "apply_async", queue)
-    monkeypatch.setattr(accepted_contacts, "_asked_window", None)
+    monkeypatch.setattr(drains, "_asked", {})
     clock = [1000.25]
-    monkeypatch.setattr(accepted_contacts.time, "time", lambda: clock[0])
+    monkeypatch.setattr(drains.time, "time", lambda: clock[0])
     adds: list[str] = []
-    real_add = accepted_contacts.cache.add
+    real_add = drains.cache.add
 
     def add(key: str, *args: Any, **kwargs: Any) -> bool:
         adds.append(key)
         return bool(real_add(key, *args, **kwargs))
 
-    monkeypatch.setattr(accepted_contacts.cache, "add", add)
+    monkeypatch.setattr(drains.cache, "add", add)
     for _contact in range(3):
         accepted_contacts._drain_soon()
     # One cache round trip and one drain, run when the window ends (after every commit in it).
     assert len(adds) == 1
     assert queued == [pytest.approx(0.75 + 0.1)]
-    monkeypatch.setattr(accepted_contacts, "_asked_window", None)  # another process, same window
+    monkeypatch.setattr(drains, "_asked", {})  # another process, same window
     accepted_contacts._drain_soon()
     assert (len(adds), len(queued)) == (2, 1)
     clock[0] = 1001.5  # the next window
@@ -278,7 +279,7 @@ def test_the_trigger_never_fails_a_contact(monkeypatch: pytest.MonkeyPatch) -> N
     def down(*args: Any, **kwargs: Any) -> bool:
         raise ConnectionError("redis is down")
 
-    monkeypatch.setattr(accepted_contacts.cache, "add", down)
+    monkeypatch.setattr(drains.cache, "add", down)
     accepted_contacts._drain_soon()  # logged; the beat drains it
 
 
@@ -306,3 +307,19 @@ def test_the_admin_lists_failed_contacts_and_tries_them_again(admin_client: Any,
     assert response.status_code == 302
     row.refresh_from_db()
     assert (row.state, row.attempts) == (AcceptedState.ACCEPTED, 0)
+
+
+def test_claiming_a_contact_locks_its_row_only_not_the_organisation(city: Any) -> None:
+    """FOR UPDATE without `of` also locked the joined organisation: every other writer's foreign-key check
+    on it then waited, and one holding the audit chain's lock deadlocked with the drain (seen under load)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if not connection.features.has_select_for_update_of:
+        pytest.skip("SQLite claims by a conditional UPDATE, without row locks")
+    row = AcceptedContact.objects.create(organization=city.org, channel="api", tracking_token="c" * 43, payload={})
+    with CaptureQueriesContext(connection) as queries:
+        assert accepted_contacts._claim(row.pk) is not None
+    locking = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
+    assert len(locking) == 1
+    assert 'FOR UPDATE OF "intake_acceptedcontact" SKIP LOCKED' in locking[0]
