@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from civicdesk.accounts.models import ApiClient
+from civicdesk.core.config_generation import ConfigCache
 
 KEY_RE = re.compile(r"^cdk_([A-Za-z0-9]{12})_([A-Za-z0-9_-]{43})$")
 # last_used_at is a hint for administrators, not an audit trail: writing it on every request would
@@ -66,8 +67,11 @@ def api_client_revoke(*, client: ApiClient) -> ApiClient:
     return client
 
 
+_clients: ConfigCache[ApiClient | None] = ConfigCache()
+
+
 def api_client_for_key(raw_key: Any) -> ApiClient | None:
-    """The active client whose key this is, with its organisation (1 query); None for any other value.
+    """The active client whose key this is, with its organisation (kept per process); None for any other value.
 
     Refreshes `last_used_at` when it is older than LAST_USED_RESOLUTION (then 1 more query).
     """
@@ -76,11 +80,14 @@ def api_client_for_key(raw_key: Any) -> ApiClient | None:
     match = KEY_RE.match(raw_key.strip())
     if match is None:
         return None
-    client = (
+    prefix = match.group(1)
+    # Kept per process until configuration changes (ADR 0021): issuing, revoking or editing a client, or
+    # deactivating its organisation, is a watched save, so a revoked key stops working at once.
+    client = _clients.get(prefix, lambda: (
         ApiClient.objects.select_related("organization")
-        .filter(key_prefix=match.group(1), is_active=True, organization__is_active=True)
+        .filter(key_prefix=prefix, is_active=True, organization__is_active=True)
         .first()
-    )
+    ))
     if client is None or not hmac.compare_digest(client.key_hash, _key_hash(raw_key.strip())):
         return None
     now = timezone.now()

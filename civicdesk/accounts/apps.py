@@ -9,3 +9,8 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from civicdesk.accounts import receivers  # noqa: F401  (connects the audit receivers)
+        from civicdesk.accounts.models import ApiClient
+        from civicdesk.core.config_generation import watch
+
+        # API keys are kept per process until a client changes (accounts.api_keys, ADR 0021).
+        watch(ApiClient)

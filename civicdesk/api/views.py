@@ -19,7 +19,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django_ratelimit.core import is_ratelimited
 from drf_spectacular.utils import extend_schema
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -170,8 +169,9 @@ class RequestsView(Open311View):
                    responses={200: schema.PostedSerializer(many=True), 400: schema.ERRORS, 403: schema.ERRORS,
                               404: schema.ERRORS, 413: schema.ERRORS, 415: schema.ERRORS, 429: schema.ERRORS})
     def post(self, request: Request, response_format: str = "json") -> Response:
-        if is_ratelimited(request._request, group="civicdesk.open311.post", key=client_address_rate_key,
-                          rate=lambda group, req: settings.OPEN311_POST_RATE_LIMIT, increment=True):
+        if rate_limit_exceeded(group="civicdesk.open311.post",
+                               key=client_address_rate_key("civicdesk.open311.post", request._request),
+                               rate=settings.OPEN311_POST_RATE_LIMIT):
             raise _too_many()
         declared = request.META.get("CONTENT_LENGTH") or "0"
         limit = settings.ATTACHMENT_MAX_BYTES * settings.OPEN311_MEDIA_MAX_FILES + settings.DATA_UPLOAD_MAX_MEMORY_SIZE
@@ -189,8 +189,7 @@ class RequestsView(Open311View):
         client = api_client_for_key(raw_key)
         if client is None:
             raise Open311Error(_("api_key: missing or not valid."), status_code=403)
-        if is_ratelimited(request._request, group="civicdesk.open311.key", key=lambda g, r: client.key_prefix,
-                          rate=lambda g, r: client.rate_limit, increment=True):
+        if rate_limit_exceeded(group="civicdesk.open311.key", key=client.key_prefix, rate=client.rate_limit):
             raise _too_many()
         jurisdiction = params.text(data, "jurisdiction_id", max_length=63) or params.text(
             request.query_params, "jurisdiction_id", max_length=63

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
+from civicdesk.core.config_generation import config_generation_scope
 from civicdesk.core.errors import ApplicationError, InvalidInputError
 from civicdesk.core.request_context import RequestContext, client_ip_from_meta, request_context
 
@@ -15,14 +16,15 @@ logger = logging.getLogger(__name__)
 
 
 class RequestContextMiddleware:
-    """Makes the client's address and a request id available to the audit log."""
+    """Makes the client's address and a request id available to the audit log, and reads the
+    configuration generation once per request (`config_generation_scope`, ADR 0021)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         ip = client_ip_from_meta(request.META, settings.TRUSTED_PROXY_COUNT)
-        with request_context(RequestContext(source_ip=ip, channel="web")):
+        with request_context(RequestContext(source_ip=ip, channel="web")), config_generation_scope():
             return self.get_response(request)
 
 

@@ -27,10 +27,10 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
-from django_ratelimit.decorators import ratelimit
 
 from civicdesk.cases.models import Channel, Status
 from civicdesk.core.errors import ApplicationError, NotFoundError
+from civicdesk.core.rate_limits import rate_limit
 from civicdesk.core.request_context import client_address_rate_key
 from civicdesk.intake import selectors as intake_selectors
 from civicdesk.intake.accepted_contacts import accepted_contact_for_token, contact_take
@@ -116,7 +116,7 @@ def _topic_list_page(request: HttpRequest, organization: Organization) -> HttpRe
 
 
 @require_http_methods(["GET", "POST"])
-@ratelimit(key=client_address_rate_key, rate=_contact_rate, method="POST", block=True, group="civicdesk.portal.contact")
+@rate_limit(group="civicdesk.portal.contact", key=client_address_rate_key, rate=_contact_rate)
 def contact_topic(request: HttpRequest, organization_slug: str, topic_slug: str) -> HttpResponse:
     """The form for one topic (R1.3), or where to go instead when the matter is handled elsewhere (R10.8)."""
     organization = selectors.organization_for_contact_cached(slug=organization_slug)
@@ -128,7 +128,7 @@ def contact_topic(request: HttpRequest, organization_slug: str, topic_slug: str)
 
 
 @require_http_methods(["GET", "POST"])
-@ratelimit(key=client_address_rate_key, rate=_contact_rate, method="POST", block=True, group="civicdesk.portal.contact")
+@rate_limit(group="civicdesk.portal.contact", key=client_address_rate_key, rate=_contact_rate)
 def contact_other(request: HttpRequest, organization_slug: str) -> HttpResponse:
     """The general form for a matter that fits no topic; customer service routes it (R4.4)."""
     organization = selectors.organization_for_contact_cached(slug=organization_slug)
@@ -309,9 +309,8 @@ def received(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@ratelimit(key=client_address_rate_key, rate=_message_rate, method="POST", block=True, group="civicdesk.portal.message")
-@ratelimit(key=lambda group, request: request.path, rate=_message_rate, method="POST", block=True,
-           group="civicdesk.portal.message.case")
+@rate_limit(group="civicdesk.portal.message", key=client_address_rate_key, rate=_message_rate)
+@rate_limit(group="civicdesk.portal.message.case", key=lambda group, request: request.path, rate=_message_rate)
 def track(request: HttpRequest, token: str) -> HttpResponse:
     """The customer's view of their case: status in plain words, the answers, a reply form."""
     case, accepted = _case_or_accepted(token)

@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
-from civicdesk.accounts.api_keys import api_client_revoke
+from civicdesk.accounts.api_keys import api_client_create, api_client_revoke
 from civicdesk.api.tests.conftest import BASE, SVG_WITH_SCRIPT, Open311City, jpeg_with_exif
 from civicdesk.cases import services as case_services
 from civicdesk.cases.models import Attachment, Case, CaseKind, Channel
@@ -235,6 +235,19 @@ def test_post_errors_have_the_spec_shape(client: Client, o311: Open311City, over
 def test_revoked_key_is_refused(client: Client, o311: Open311City) -> None:
     api_client_revoke(client=o311.client)
     assert form_post(client, f"{BASE}/requests.json", post_data(o311)).status_code == 403
+
+
+def test_a_key_kept_by_the_process_stops_at_once_when_revoked_or_its_organisation_closes(
+        client: Client, o311: Open311City, settings: Any) -> None:
+    settings.CONFIG_CACHE_SECONDS = 300  # the production default: keys are kept per process (ADR 0021)
+    assert form_post(client, f"{BASE}/requests.json", post_data(o311)).status_code == 200
+    api_client_revoke(client=o311.client)
+    assert form_post(client, f"{BASE}/requests.json", post_data(o311)).status_code == 403
+    _client, key = api_client_create(organization=o311.org, name="Toinen sovellus")
+    assert form_post(client, f"{BASE}/requests.json", post_data(o311, api_key=key)).status_code == 200
+    o311.org.is_active = False
+    o311.org.save()
+    assert form_post(client, f"{BASE}/requests.json", post_data(o311, api_key=key)).status_code in (403, 404)
 
 
 def test_html_in_text_is_kept_as_text(client: Client, o311: Open311City) -> None:
