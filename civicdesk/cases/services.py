@@ -130,6 +130,13 @@ def _phone(value: str) -> str:
     return normalized
 
 
+# The field checks above, for a channel that checks a contact before its case is made
+# (`intake.accepted_contacts.contact_check`): the same rules in the same words.
+text_field_clean = _text
+email_clean = _email
+phone_clean = _phone
+
+
 def _flag(value: Any, *, field: str) -> bool:
     # A stray string ("no") would otherwise be truthy, or fail in the database as a 500.
     if not isinstance(value, bool):

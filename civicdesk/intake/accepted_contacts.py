@@ -18,19 +18,16 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicdesk.cases.models import Case, CaseType, Category, FeedbackSubtype
-from civicdesk.cases.services import PHONE_RE, SUPPORTED_LANGUAGES
+from civicdesk.cases.services import SUPPORTED_LANGUAGES, email_clean, phone_clean, text_field_clean
 from civicdesk.core.config_generation import ConfigCache
 from civicdesk.core.drains import drain_soon
 from civicdesk.core.errors import ApplicationError, InvalidInputError
-from civicdesk.core.phone_numbers import phone_normalize
 from civicdesk.intake.models import AcceptedContact, AcceptedState
 from civicdesk.intake.services import case_intake, title_from_text
 from civicdesk.organizations.geometry import geometry_contains, validate_coordinates
@@ -132,8 +129,9 @@ def contact_check(
         raise InvalidInputError(_("This organisation does not take contacts."), field="organization")
     if case_type.organization_id != organization.pk or not case_type.is_active:
         raise InvalidInputError(_("Choose a case type of this organisation."), field="case_type")
-    _text(title.strip() or title_from_text(description), field="title", label=_("Title"), max_length=200)
-    _text(description, field="description", label=_("Description"))
+    text_field_clean(title.strip() or title_from_text(description), field="title", label=_("Title"),
+                     max_length=200)
+    text_field_clean(description, field="description", label=_("Description"))
     if language not in SUPPORTED_LANGUAGES:
         raise InvalidInputError(_("Unsupported language."), field="language")
     if (feedback_subtype or "") not in FeedbackSubtype.values:
@@ -141,22 +139,15 @@ def contact_check(
                                 % {"field": "feedback_subtype"}, field="feedback_subtype")
     if feedback_subtype and case_type.kind != "feedback":
         raise InvalidInputError(_("Only feedback has a subtype."), field="feedback_subtype")
-    email = _text(customer_email, field="customer_email", label=_("Email"), required=False, max_length=254)
-    if email:
-        try:
-            validate_email(email.lower())
-        except ValidationError as exc:
-            raise InvalidInputError(_("Enter a valid email address."), field="customer_email") from exc
-    phone = _text(customer_phone, field="customer_phone", label=_("Phone"), required=False, max_length=32)
-    if phone and (not PHONE_RE.match(phone) or phone_normalize(phone) is None):
-        raise InvalidInputError(_("Enter a valid phone number."), field="customer_phone")
+    email = email_clean(customer_email)
+    phone = phone_clean(customer_phone)
     if not isinstance(answer_requested, bool):
         raise InvalidInputError(_("Choose yes or no."), field="answer_requested")
-    _text(consent_method, field="consent_method", label=_("Consent"), required=False, max_length=16)
+    text_field_clean(consent_method, field="consent_method", label=_("Consent"), required=False, max_length=16)
     if answer_requested and not (email or phone):
         raise InvalidInputError(_("To get an answer, give an email address or a phone number."), field="customer_email")
-    _text(address, field="address", label=_("Address"), required=False, max_length=300)
-    _text(customer_name, field="customer_name", label=_("Name"), required=False, max_length=200)
+    text_field_clean(address, field="address", label=_("Address"), required=False, max_length=300)
+    text_field_clean(customer_name, field="customer_name", label=_("Name"), required=False, max_length=200)
     if lat in (None, "") and lon in (None, ""):
         return None, None
     if lat in (None, "") or lon in (None, ""):
@@ -188,22 +179,6 @@ def _inside_an_area(organization_id: int, *, lat: float, lon: float) -> bool:
         and geometry_contains(area_id=pk, version=version, geojson=geometry, lat=lat, lon=lon)
         for pk, version, min_lat, max_lat, min_lon, max_lon, geometry in areas
     )
-
-
-def _text(value: Any, *, field: str, label: str, required: bool = True, max_length: int | None = None) -> str:
-    # As the case services read texts: NUL characters dropped, stripped, required and limited.
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise InvalidInputError(_("%(field)s must be text.") % {"field": label}, field=field)
-    value = value.replace("\x00", "").strip()
-    limit = max_length or settings.CASE_TEXT_MAX_CHARS
-    if required and not value:
-        raise InvalidInputError(_("%(field)s is required.") % {"field": label}, field=field)
-    if len(value) > limit:
-        raise InvalidInputError(
-            _("%(field)s is too long (at most %(limit)d characters).") % {"field": label, "limit": limit}, field=field)
-    return value
 
 
 def contact_accept(

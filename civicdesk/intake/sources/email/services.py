@@ -539,7 +539,7 @@ def _new_case(row: InboundEmail, parsed: ParsedEmail, files: list[ValidatedFile]
         details["forwarded_by"] = {"user": forwarder.pk, "address": row.sender_address}
     description = text or title or gettext("(The message had no text.)")
     try:
-        customer_email = case_services._email(customer_email)
+        customer_email = case_services.email_clean(customer_email)
     except InvalidInputError:
         details["unusable_address"] = customer_email[:320]
         customer_email = ""
