@@ -5,6 +5,7 @@
     http_pages.py run     --out DIR --base ... [--rounds 3] [--duration 15] [--concurrency 1,8]
     http_pages.py report  --out DIR [--label ...]   # medians over the rounds: markdown + summary.json
     http_pages.py profile --out DIR [--requests 30] [--only ...]   # in-process CPU per request + cProfile
+    http_pages.py compare --out DIR1 --out DIR2 ...   # medians per server configuration over several runs
 
 `prepare` picks the realistic users and pages on the 1M-case database: an expert of the largest
 group (only an expert, in that group only) and the first service advisor; the largest group's queue
@@ -259,10 +260,12 @@ def load_scenarios(out: Path) -> dict[str, Any]:
     return json.loads((out / "scenarios.json").read_text())
 
 
-def check(out: Path, base: str) -> None:
-    """Every URL of every scenario answers 200 with its page (so no login redirect or 404 is timed)."""
+def check(out: Path, base: str, only: list[str]) -> None:
+    """Every URL of the scenarios (all, or those in `only`) answers 200 with its page: no redirect or 404 is timed."""
     opener = urllib.request.build_opener(_NoRedirect)
     for scenario in load_scenarios(out)["scenarios"]:
+        if only and scenario["key"] not in only:
+            continue
         for path in Path(scenario["paths_file"]).read_text().split():
             headers = {"Cookie": scenario["cookie"]} if scenario["cookie"] else {}
             request = urllib.request.Request(base + path, headers=headers)  # noqa: S310
@@ -289,7 +292,9 @@ def machine() -> dict[str, Any]:
     return {"nproc": os.cpu_count(), "cpu": cpu, "memory_gib": round(mem_kb / 2**20, 1),
             "python": platform.python_version(), "commit": commit.strip(),
             "tracked_files_modified": bool(dirty.strip()), "kernel": platform.release(),
+            "server": os.environ.get("SERVER", "uvicorn"), "server_version": os.environ.get("BENCH_SERVER_VERSION", ""),
             "workers": os.environ.get("WORKERS", ""),
+            "threads": os.environ.get("THREADS", "") if os.environ.get("SERVER") == "gunicorn-gthread" else "",
             "form_renderer": os.environ.get("BENCH_FORM_RENDERER") or "project"}
 
 
@@ -308,6 +313,36 @@ def _children_of(parent: int) -> list[int]:
     return children
 
 
+def _descendants_of(parent: int) -> list[int]:
+    """Children, grandchildren, ...: a server's workers whatever its process tree (uvicorn, gunicorn)."""
+    found, frontier = [], [parent]
+    while frontier:
+        children = [child for pid in frontier for child in _children_of(pid)]
+        found += children
+        frontier = children
+    return found
+
+
+def _socket_inodes(pid: int) -> set[str]:
+    try:
+        links = [os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()]
+    except OSError:
+        return set()
+    return {link[len("socket:["):-1] for link in links if link.startswith("socket:[")}
+
+
+def _connections_by_process(pids: list[int], server_port: int) -> dict[int, int]:
+    """How many established client connections to `server_port` each of these processes holds right now."""
+    owner = {inode: pid for pid in pids for inode in _socket_inodes(pid)}
+    counts = dict.fromkeys(pids, 0)
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, state, inode = fields[1], fields[3], fields[9]
+        if state == "01" and int(local.split(":")[1], 16) == server_port and inode in owner:  # 01: ESTABLISHED
+            counts[owner[inode]] += 1
+    return counts
+
+
 def _cpu_seconds(pids: list[int]) -> dict[int, float]:
     """User + system CPU time of each of these processes so far (those that ended meanwhile are left out)."""
     times = {}
@@ -322,13 +357,7 @@ def _cpu_seconds(pids: list[int]) -> dict[int, float]:
 
 def _tcp_ports_to(pids: list[int], server_port: int) -> set[int]:
     """Local ports of these processes' TCP connections to `server_port` (from /proc/<pid>/fd and /proc/net/tcp)."""
-    inodes = set()
-    for pid in pids:
-        try:
-            links = [os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()]
-        except OSError:
-            continue
-        inodes.update(link[len("socket:["):-1] for link in links if link.startswith("socket:["))
+    inodes = set().union(*(_socket_inodes(pid) for pid in pids))
     ports = set()
     for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
         fields = line.split()
@@ -367,8 +396,11 @@ class CpuMeter:
         self.postmaster_pid = postmaster_pid
         self.postgres_port = postgres_port
 
+    def server_processes(self) -> list[int]:
+        return [self.server_pid, *_descendants_of(self.server_pid)] if self.server_pid else []
+
     def sample(self) -> dict[str, dict[int, float]]:
-        server = [*_children_of(self.server_pid), self.server_pid] if self.server_pid else []
+        server = self.server_processes()
         app = _cpu_seconds(server)
         db: dict[int, float] = {}
         if self.postmaster_pid and server:
@@ -381,6 +413,12 @@ class CpuMeter:
     def spent(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]) -> dict[str, float]:
         return {key: sum(t - before[key].get(pid, 0.0) for pid, t in after[key].items()) for key in after}
 
+    @staticmethod
+    def spent_by_process(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]) -> dict[str, float]:
+        """The server's CPU seconds per process (master included), busiest first: does the load spread?"""
+        spent = {pid: t - before["app"].get(pid, 0.0) for pid, t in after["app"].items()}
+        return {str(pid): round(seconds, 3) for pid, seconds in sorted(spent.items(), key=lambda kv: -kv[1])}
+
 
 def wrk(scenario: dict[str, Any], base: str, concurrency: int, duration: int, result: Path, *,
         meter: CpuMeter | None = None) -> dict[str, Any]:
@@ -391,11 +429,24 @@ def wrk(scenario: dict[str, Any], base: str, concurrency: int, duration: int, re
            "BENCH_RESULT": str(result)}
     load_before = os.getloadavg()
     cpu_before = meter.sample() if meter else None
-    subprocess.run(command, env=env, check=True, capture_output=True, text=True)
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    connections = None
+    if meter and meter.server_pid:
+        # Half-way through: which server process holds wrk's connections (keep-alive ones stay where accepted).
+        time.sleep(duration / 2)
+        port = int(base.rsplit(":", 1)[1].split("/", 1)[0])
+        connections = _connections_by_process(meter.server_processes(), port)
+    stdout, stderr = process.communicate()
+    if process.returncode:
+        raise subprocess.CalledProcessError(process.returncode, command, stdout, stderr)
     figures = json.loads(result.read_text())
     if meter and cpu_before and figures["requests"]:
-        spent = CpuMeter.spent(cpu_before, meter.sample())
+        cpu_after = meter.sample()
+        spent = CpuMeter.spent(cpu_before, cpu_after)
         figures["cpu_ms_per_request"] = {key: seconds * 1000 / figures["requests"] for key, seconds in spent.items()}
+        figures["app_cpu_s_by_process"] = CpuMeter.spent_by_process(cpu_before, cpu_after)
+    if connections is not None:
+        figures["connections_by_process"] = {str(pid): n for pid, n in connections.items()}
     figures.update({"scenario": scenario["key"], "concurrency": concurrency, "threads": threads,
                     "duration_s": duration, "load_before": load_before, "load_after": os.getloadavg(),
                     "command": " ".join(command)})
@@ -423,7 +474,26 @@ def run(out: Path, base: str, *, rounds: int, duration: int, warmup: int, concur
                 flag = "" if figures["not_200"] == 0 else f"  NOT 200: {figures['not_200']}"
                 print(f"round {number} {scenario['key']:13} c={concurrency}: {figures['requests'] / duration:7.1f} "
                       f"req/s  p50 {lat['p50'] / 1000:6.1f}  p95 {lat['p95'] / 1000:6.1f}  p99 {lat['p99'] / 1000:6.1f}"
-                      f" ms  CPU/request {_cpu_text(figures)}  load {figures['load_before'][0]:.2f}{flag}", flush=True)
+                      f" ms  CPU/request {_cpu_text(figures)}  load {figures['load_before'][0]:.2f}"
+                      f"  {_spread_text(figures)}{flag}", flush=True)
+
+
+def _spread_text(figures: dict[str, Any]) -> str:
+    """Per server process: % of one core used during the run, and connections held half-way (busiest first)."""
+    by_process = figures.get("app_cpu_s_by_process")
+    if not by_process:
+        return ""
+    connections = figures.get("connections_by_process", {})
+    busy = [(pid, s) for pid, s in by_process.items() if s >= 0.01 or connections.get(pid)]
+    return "workers %core/conns " + " ".join(
+        f"{100 * s / figures['duration_s']:.0f}/{connections.get(pid, '?')}" for pid, s in busy)
+
+
+def _busiest_share(figures: dict[str, Any]) -> float | None:
+    """The busiest server process's share of the server's CPU time in a run (1/N when N workers share evenly)."""
+    by_process: dict[str, float] = figures.get("app_cpu_s_by_process") or {}
+    total = sum(by_process.values())
+    return max(by_process.values()) / total if total else None
 
 
 def _cpu_text(figures: dict[str, Any]) -> str:
@@ -471,6 +541,9 @@ def report(out: Path, label: str) -> None:
             cpu = [r["cpu_ms_per_request"] for r in rows if r.get("cpu_ms_per_request")]
             if cpu:
                 row["cpu_ms"] = {key: statistics.median(c[key] for c in cpu) for key in cpu[0]}
+            shares = [share for r in rows if (share := _busiest_share(r)) is not None]
+            if shares:
+                row["busiest_process_cpu_share"] = statistics.median(shares)
             row["ratio_p50"] = row["p50"] / med(hello, "p50")
             row["ratio_p95"] = row["p95"] / med(hello, "p95")
             if scenario["kind"] in ("queue", "case"):
@@ -485,7 +558,7 @@ def report(out: Path, label: str) -> None:
     print(f"{label}: {len(results)} measurements; {machine_info['nproc']} × {machine_info['cpu']}, "
           f"{machine_info['memory_gib']} GiB; commit {machine_info['commit']}"
           f"{' + uncommitted changes' if machine_info['tracked_files_modified'] else ''}; "
-          f"{machine_info.get('workers') or '?'} uvicorn workers, form renderer: {machine_info.get('form_renderer')}; "
+          f"{server_text(machine_info)}, form renderer: {machine_info.get('form_renderer')}; "
           f"load average (1 min) {min(loads):.2f}–{max(loads):.2f}")
     print()
     print("| page | concurrency | p50 ms | p95 ms | p99 ms | req/s | × hello p50 / p95 | CPU ms/request: app + DB "
@@ -504,10 +577,73 @@ def report(out: Path, label: str) -> None:
               f"| {row['rps']:.0f} | {ratio} | {cpu_text} | {q} | {row.get('target', '')} | {met} |")
 
 
+def server_text(machine_info: dict[str, Any]) -> str:
+    """E.g. "uvicorn 0.54.0, 2 workers" or "gunicorn 27.0.1 gthread, 2 workers × 4 threads"."""
+    server = machine_info.get("server", "uvicorn")
+    version = machine_info.get("server_version") or server.split("-")[0]
+    kind = f" {server.split('-', 1)[1]}" if "-" in server else ""
+    threads = f" × {machine_info['threads']} threads" if machine_info.get("threads") else ""
+    return f"{version}{kind}, {machine_info.get('workers') or '?'} workers{threads}"
+
+
+def compare(outs: list[Path]) -> None:
+    """Medians per server configuration over several result folders (an interleaved A/B, bench/http_server_ab.sh).
+
+    Each folder is one run of one configuration; a configuration's figure is the median over its
+    runs of each run's median. Also the ratio to the first configuration's p95 per page and concurrency.
+    """
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for out in outs:
+        summary_file = out / "summary.json"
+        if not summary_file.exists():
+            print(f"(skipped {out.name}: no summary.json)", file=sys.stderr)
+            continue
+        summary = json.loads(summary_file.read_text())
+        groups.setdefault(server_text(summary["machine"]), []).append(summary)
+    if not groups:
+        sys.exit("no summary.json in these folders")
+    table: dict[tuple[str, str, int], dict[str, float]] = {}
+    for config, summaries in groups.items():
+        loads = [x for summary in summaries for x in summary["load_average"]]
+        print(f"{config}: {len(summaries)} runs ({', '.join(summary['label'] for summary in summaries)}); "
+              f"load average (1 min) {min(loads):.2f}–{max(loads):.2f}")
+        keys = dict.fromkeys((row["key"], row["concurrency"]) for summary in summaries for row in summary["rows"])
+        for key, concurrency in keys:
+            rows = [row for summary in summaries for row in summary["rows"]
+                    if row["key"] == key and row["concurrency"] == concurrency]
+            figures = {name: statistics.median(row[name] for row in rows) for name in ("p50", "p95", "p99", "rps")}
+            figures["p95_min"] = min(row["p95"] for row in rows)
+            figures["p95_max"] = max(row["p95"] for row in rows)
+            figures["runs"] = len(rows)
+            cpu = [row["cpu_ms"] for row in rows if row.get("cpu_ms")]
+            if cpu:
+                figures["cpu_app"] = statistics.median(c["app"] for c in cpu)
+                figures["cpu_db"] = statistics.median(c["db"] for c in cpu)
+                figures["cpu_total"] = statistics.median(c["app"] + c["db"] for c in cpu)
+            shares = [row["busiest_process_cpu_share"] for row in rows if "busiest_process_cpu_share" in row]
+            if shares:
+                figures["busiest_share"] = statistics.median(shares)
+            table[(config, key, concurrency)] = figures
+    first = next(iter(groups))
+    print()
+    print("| server | page | c | runs | p50 ms | p95 ms (min–max) | p99 ms | req/s | CPU ms/req app + DB = total "
+          "| busiest process's CPU share | p95 ÷ first's |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for (config, key, concurrency), f in sorted(table.items(), key=lambda kv: (kv[0][1], kv[0][2])):
+        cpu_text = f"{f['cpu_app']:.1f} + {f['cpu_db']:.1f} = {f['cpu_total']:.1f}" if "cpu_app" in f else ""
+        share = f"{100 * f['busiest_share']:.0f} %" if "busiest_share" in f else ""
+        base = table.get((first, key, concurrency))
+        ratio = f"{f['p95'] / base['p95']:.2f}" if base else ""
+        print(f"| {config} | {key} | {concurrency} | {f['runs']} | {f['p50']:.1f} | {f['p95']:.1f} "
+              f"({f['p95_min']:.1f}–{f['p95_max']:.1f}) | {f['p99']:.1f} | {f['rps']:.0f} | {cpu_text} | {share} "
+              f"| {ratio} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["prepare", "check", "run", "report", "profile"])
-    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("command", choices=["prepare", "check", "run", "report", "profile", "compare"])
+    parser.add_argument("--out", type=Path, required=True, action="append",
+                        help="result folder (compare: give it once per run)")
     parser.add_argument("--base", default="http://127.0.0.1:8089")
     parser.add_argument("--sample", type=int, default=200, help="case pages per user")
     parser.add_argument("--seed", type=int, default=1)
@@ -520,20 +656,24 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=30, help="profile: requests per scenario")
     parser.add_argument("--top", type=int, default=40,
                         help="profile: functions listed per ordering (0: no cProfile, only the CPU times)")
-    parser.add_argument("--server-pid", type=int, help="the uvicorn master: its workers' CPU time is measured")
+    parser.add_argument("--server-pid", type=int,
+                        help="the server's master process: its and all its descendants' CPU time is measured")
     parser.add_argument("--postmaster-pid", type=int, help="PostgreSQL's postmaster: its backends' CPU time")
     args = parser.parse_args()
+    outs, args.out = args.out, args.out[-1]
     started = time.time()
     if args.command == "prepare":
         prepare(args.out, args.sample, args.seed)
     elif args.command == "check":
-        check(args.out, args.base)
+        check(args.out, args.base, [k for k in args.only.split(",") if k])
     elif args.command == "run":
         run(args.out, args.base, rounds=args.rounds, duration=args.duration, warmup=args.warmup,
             concurrencies=[int(c) for c in args.concurrency.split(",")],
             only=[k for k in args.only.split(",") if k], meter=CpuMeter(args.server_pid, args.postmaster_pid))
     elif args.command == "profile":
         profile(args.out, requests=args.requests, only=[k for k in args.only.split(",") if k], top=args.top)
+    elif args.command == "compare":
+        compare(outs)
     else:
         report(args.out, args.label or args.out.name)
     print(f"({args.command}: {time.time() - started:.0f} s)", file=sys.stderr)

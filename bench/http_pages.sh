@@ -16,6 +16,8 @@
 #   5. starts the production server as docs/guides/operations.md runs it — uvicorn with
 #      WORKERS worker processes (default: one per core), `--lifespan off`, no access log —
 #      on settings bench.settings_http (config.settings.production, DEBUG off, plus /hello);
+#      or, with SERVER=gunicorn-sync / gunicorn-gthread, gunicorn's WSGI workers (WORKERS processes,
+#      THREADS threads each for gthread) on bench/http_server_wsgi.py, same settings, no access log;
 #   6. checks that every URL answers 200 with its page, then `run`s wrk at CONCURRENCY (1,8)
 #      for DURATION seconds per measurement, ROUNDS rounds (recording the CPU time the server's
 #      workers and PostgreSQL spent per request), and `report`s the medians.
@@ -23,7 +25,9 @@
 # Results: bench/results/http-<LABEL>/ (git ignores bench/results/). The bench database gains one
 # audit entry per case page served (case pages are audited) and two sessions per run.
 #
-# Settings (environment): LABEL (a timestamp), WORKERS ($(nproc)), PORT (8089), REDIS_PORT (56379),
+# Settings (environment): LABEL (a timestamp), SERVER (uvicorn | gunicorn-sync | gunicorn-gthread; gunicorn
+# is not in the requirements: .venv/bin/pip install gunicorn), WORKERS ($(nproc)), THREADS (4, gthread only),
+# PORT (8089), REDIS_PORT (56379), BENCH_STATIC_ROOT (var/bench-static: collectstatic --clear's folder),
 # ROUNDS (3), DURATION (15), WARMUP (5), CONCURRENCY (1,8), SAMPLE (200 case pages per user),
 # ONLY (comma-separated scenario keys), KEEP_PG=1 leaves the bench PostgreSQL running afterwards,
 # BENCH_FORM_RENDERER=django renders forms with Django's own renderer (the A/B in docs/benchmarks.md).
@@ -40,6 +44,8 @@ BIN="$ROOT/.venv/bin"
 LABEL="${LABEL:-$(date +%Y%m%d-%H%M%S)}"
 OUT="$ROOT/bench/results/http-$LABEL"
 WORKERS="${WORKERS:-$(nproc)}"
+SERVER="${SERVER:-uvicorn}"
+THREADS="${THREADS:-4}"
 PORT="${PORT:-8089}"
 REDIS_PORT="${REDIS_PORT:-56379}"
 ROUNDS="${ROUNDS:-3}"
@@ -50,6 +56,14 @@ SAMPLE="${SAMPLE:-200}"
 ONLY="${ONLY:-}"
 
 say() { printf '\n==> %s\n' "$*"; }
+
+case "$SERVER" in
+    uvicorn) server_package=uvicorn ;;
+    gunicorn-sync|gunicorn-gthread) server_package=gunicorn ;;
+    *) echo "SERVER must be uvicorn, gunicorn-sync or gunicorn-gthread, not '$SERVER'" >&2; exit 2 ;;
+esac
+BENCH_SERVER_VERSION="$server_package $("$BIN/python" -c "import importlib.metadata as m; print(m.version('$server_package'))" 2>/dev/null)" \
+    || { echo "$server_package is not installed: .venv/bin/pip install $server_package" >&2; exit 2; }
 
 if ! command -v wrk >/dev/null; then
     say "Installing wrk"
@@ -85,7 +99,7 @@ export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
 export SECRET_KEY="bench-http-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export DJANGO_SETTINGS_MODULE=bench.settings_http
 export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
-export WORKERS
+export WORKERS SERVER THREADS BENCH_SERVER_VERSION
 
 say "Migrating the bench database forward"
 "$BIN/python" manage.py migrate --noinput
@@ -103,10 +117,22 @@ if [[ "${PROFILE:-0}" = 1 ]]; then
     return 0
 fi
 
-say "Starting uvicorn with $WORKERS workers on 127.0.0.1:$PORT"
-server_command=("$BIN/uvicorn" config.asgi:application --host 127.0.0.1 --port "$PORT" --workers "$WORKERS"
-    --lifespan off --no-access-log)
+case "$SERVER" in
+    uvicorn)
+        server_command=("$BIN/uvicorn" config.asgi:application --host 127.0.0.1 --port "$PORT" --workers "$WORKERS"
+            --lifespan off --no-access-log) ;;
+    gunicorn-sync)
+        # WSGI (bench/http_server_wsgi.py: config/ has none). A sync worker serves one connection at a time
+        # and closes it after each response (no keep-alive): idle workers take the next connection from
+        # the shared listening socket, so the load spreads over the workers request by request.
+        server_command=("$BIN/gunicorn" bench.http_server_wsgi:application --bind "127.0.0.1:$PORT"
+            --workers "$WORKERS" --worker-class sync --no-control-socket --log-level warning) ;;
+    gunicorn-gthread)
+        server_command=("$BIN/gunicorn" bench.http_server_wsgi:application --bind "127.0.0.1:$PORT"
+            --workers "$WORKERS" --worker-class gthread --threads "$THREADS" --no-control-socket --log-level warning) ;;
+esac
 echo "${server_command[*]}" >"$OUT/server-command.txt"
+say "Starting $SERVER ($BENCH_SERVER_VERSION) with $WORKERS workers on 127.0.0.1:$PORT: ${server_command[*]}"
 "${server_command[@]}" >"$OUT/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 150); do
@@ -116,7 +142,7 @@ for _ in $(seq 150); do
 done
 
 say "Checking every URL"
-"$BIN/python" bench/http_pages.py check --out "$OUT" --base "http://127.0.0.1:$PORT"
+"$BIN/python" bench/http_pages.py check --out "$OUT" --base "http://127.0.0.1:$PORT" --only "$ONLY"
 
 say "Load: $ROUNDS rounds × ${DURATION}s per page and concurrency ($CONCURRENCY)"
 "$BIN/python" bench/http_pages.py run --out "$OUT" --base "http://127.0.0.1:$PORT" --rounds "$ROUNDS" \

@@ -7,10 +7,13 @@ floor is measured by the same server in the same run; static files are collected
 folder, by production's storage minus the rewriting of source-map comments (bench/static_storage.py).
 """
 
+from pathlib import Path
+
 from config.settings.production import *  # noqa: F403
 
 ROOT_URLCONF = "bench.urls_http"
-STATIC_ROOT = VAR_DIR / "bench-static"  # noqa: F405
+# BENCH_STATIC_ROOT: a folder of one's own, so that two runs at once do not `collectstatic --clear` each other's.
+STATIC_ROOT = Path(env.str("BENCH_STATIC_ROOT", default=str(VAR_DIR / "bench-static")))  # noqa: F405
 STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "bench.static_storage.BenchStaticFilesStorage"},
