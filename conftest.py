@@ -26,6 +26,16 @@ def _rate_limit_windows_do_not_roll(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _access_kept_by_no_earlier_test():
+    """Users' access is kept per process (accounts.permissions.access_for). A test's database is rolled
+    back, configuration generation included, so a later test could meet an entry kept under the same
+    number for a user of the same id: each test starts with none, and counts its queries from there."""
+    from civicdesk.accounts import permissions
+
+    permissions._ACCESS.clear()
+
+
+@pytest.fixture(autouse=True)
 def _default_language_after_each_test():
     """A request through the test client leaves its language active in the thread (LocaleMiddleware
     activates it and nothing deactivates it), so a later test in the same worker would run in, say,

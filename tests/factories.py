@@ -97,7 +97,11 @@ class City:
     users: dict[str, User] = field(default_factory=dict)
 
     def fresh(self, name: str) -> User:
-        """The user reloaded, as a new request would see it (no cached access)."""
+        """The user reloaded, as a new request would see it in a process that has not served them yet
+        (no access cached on the object, nor kept by the process: accounts.permissions.access_for)."""
+        from civicdesk.accounts import permissions
+
+        permissions._ACCESS.clear()
         return User.objects.get(pk=self.users[name].pk)
 
     def admin_user(self, name: str = "contentadmin") -> User:

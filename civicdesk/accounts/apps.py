@@ -9,8 +9,9 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from civicdesk.accounts import receivers  # noqa: F401  (connects the audit receivers)
-        from civicdesk.accounts.models import ApiClient
+        from civicdesk.accounts.models import ApiClient, GroupMembership, Membership
         from civicdesk.core.config_generation import watch
 
-        # API keys are kept per process until a client changes (accounts.api_keys, ADR 0021).
-        watch(ApiClient)
+        # API keys are kept per process until a client changes (accounts.api_keys, ADR 0021); so is
+        # each user's access (roles, groups, viewer areas: accounts.permissions.access_for).
+        watch(ApiClient, Membership, GroupMembership)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from civicdesk.accounts.models import GroupMembership, Membership, Role, User
+from civicdesk.core.config_generation import ConfigCache
 from civicdesk.organizations.models import ServiceGroup
 
 HANDLING_ROLES = frozenset({Role.SERVICE_ADVISOR, Role.EXPERT, Role.EXTERNAL_PARTNER})
@@ -46,13 +47,26 @@ class UserAccess:
 ANONYMOUS_ACCESS = UserAccess(user_id=None)
 
 
+# Per process, per user: memberships, groups, organisations and areas are watched configuration
+# (accounts/apps.py, organizations/apps.py), so a role taken away applies to the next request anywhere.
+_ACCESS: ConfigCache[UserAccess] = ConfigCache(max_entries=2000)
+
+
 def access_for(user: Any) -> UserAccess:
-    """The user's roles, groups and areas; computed once and cached on the user object."""
+    """The user's roles, groups and areas: cached on the user object for the request, and per process
+    until memberships change (`core.config_generation`; ADR 0021)."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return ANONYMOUS_ACCESS
     cached = getattr(user, "_civicdesk_access", None)
     if cached is not None:
         return cached
+    access = _ACCESS.get((user.pk, bool(user.is_superuser)), lambda: _access_loaded(user))
+    user._civicdesk_access = access
+    return access
+
+
+def _access_loaded(user: Any) -> UserAccess:
+    """Two queries (three for a viewer)."""
     roles: dict[int, set[str]] = {}
     viewer_areas: dict[int, set[int]] = {}
     viewer_memberships: dict[int, int] = {}
@@ -80,7 +94,6 @@ def access_for(user: Any) -> UserAccess:
         group_organization=dict(group_rows),
         viewer_area_ids={org: frozenset(a) for org, a in viewer_areas.items()},
     )
-    user._civicdesk_access = access
     return access
 
 

@@ -42,13 +42,23 @@ def cases_visible_to(user: Any) -> CaseQuerySet:
     returns a fresh copy of it.
     """
     access = access_for(user)
-    cached: tuple[UserAccess, CaseQuerySet] | None = getattr(user, "_civicdesk_visible_cases", None)
+    cached: tuple[UserAccess, CaseQuerySet] | None = _VISIBLE.get(id(access))
     if cached is not None and cached[0] is access:
         return cached[1].all()
     cases = _cases_visible_with(access)
     if access.user_id is not None:
-        user._civicdesk_visible_cases = (access, cases)
+        if len(_VISIBLE) >= _VISIBLE_MAX:
+            _VISIBLE.clear()
+        # Keyed by the access object, which the process keeps until memberships change
+        # (accounts.permissions.access_for); the entry holds it, so its id is not reused meanwhile.
+        _VISIBLE[id(access)] = (access, cases)
     return cases.all()
+
+
+# Each user's visibility filter, built once per access object (like a view's class-level queryset,
+# it is only ever cloned, never evaluated).
+_VISIBLE: dict[int, tuple[UserAccess, CaseQuerySet]] = {}
+_VISIBLE_MAX = 2000
 
 
 def _cases_visible_with(access: UserAccess) -> CaseQuerySet:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, cast
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
@@ -158,11 +159,18 @@ def _page_number(page: Any) -> int:
     return number
 
 
-def case_get_for_user(*, user: Any, reference: str, organization_id: int | None = None) -> Case:
+def case_get_for_user(
+    *, user: Any, reference: str, organization_id: int | None = None, for_page: bool = False
+) -> Case:
     """The case with this reference that the user may see; NotFoundError otherwise (1 query).
 
     The reference of a case merged into another still finds the merged case itself, whose
     page says where its history went.
+
+    `for_page`: the same query also brings what the case page's sections would each ask for —
+    the service level and workflow rows (the reverse one-to-ones, cached on the case), and
+    `page_has_suggestions` / `page_followed`, whether open duplicate suggestions exist and whether
+    the user follows the case — so that the sections with nothing to show cost no query.
     """
     match = REFERENCE_RE.match(reference or "")
     if not match:
@@ -171,11 +179,17 @@ def case_get_for_user(*, user: Any, reference: str, organization_id: int | None 
     cases = cases_visible_to(user).filter(reference=normalised)
     if organization_id is not None:
         cases = cases.filter(organization_id=organization_id)
-    found = list(
-        cases.select_related("organization", "case_type", "owner_group", "handler", "area").defer(
-            "search_vector", "area__geometry"
-        )[:2]
-    )
+    cases = cases.select_related("organization", "case_type", "owner_group", "handler", "area")
+    if for_page:
+        suggestion = apps.get_model("routing", "DuplicateSuggestion")
+        follow = apps.get_model("notifications", "CaseFollow")
+        cases = cases.select_related(
+            "service_level_state__service_level", "workflow_state__state", "workflow_state__workflow"
+        ).annotate(
+            page_has_suggestions=Exists(suggestion.objects.filter(case_id=OuterRef("pk"), state="suggested")),
+            page_followed=Exists(follow.objects.filter(case_id=OuterRef("pk"), user_id=user.pk)),
+        )
+    found = list(cases.defer("search_vector", "area__geometry")[:2])
     if len(found) != 1:
         # Two organisations with the same number and no organisation given: ambiguous, treat as missing.
         raise NotFoundError()

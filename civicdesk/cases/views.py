@@ -176,7 +176,7 @@ def _case_list_page(
 @login_required
 @require_GET
 def case_page(request: HttpRequest, reference: str) -> HttpResponse:
-    case = selectors.case_get_for_user(user=request.user, reference=reference)
+    case = selectors.case_get_for_user(user=request.user, reference=reference, for_page=True)
     return _render_case_page(request, case)
 
 
@@ -220,7 +220,7 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
         else:
             messages.success(request, message)
             return redirect("cases:detail", reference=case.reference)
-    case = selectors.case_get_for_user(user=request.user, reference=reference)
+    case = selectors.case_get_for_user(user=request.user, reference=reference, for_page=True)
     return _render_case_page(request, case, bound=form, status=status)
 
 

@@ -369,6 +369,14 @@ def case_workflow_of(case: Case) -> CaseWorkflow | None:
     return CaseWorkflow.objects.select_related("state", "workflow").filter(case_id=case.pk).first()
 
 
+def case_workflow_shown(case: Case) -> CaseWorkflow | None:
+    """The case's workflow row as the case page shows it: the one loaded with the case when its
+    selector brought it (`case_get_for_user(for_page=True)`), else read (1 query)."""
+    if "workflow_state" in case._state.fields_cache:
+        return case._state.fields_cache["workflow_state"]
+    return case_workflow_of(case)
+
+
 def transitions_from(row: CaseWorkflow, *, user: Any = None) -> list[WorkflowTransition]:
     """The moves out of the case's step; with `user`, only those the user's roles allow."""
     moves = list(row.state.transitions_out.select_related("to_state").order_by("position", "pk"))

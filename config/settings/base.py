@@ -134,9 +134,13 @@ else:
         }
     # Short OLTP queries lose more to JIT compilation than they gain (docs/benchmarks.md).
     options.setdefault("options", "-c jit=off")
-    # Statements run through core.prepared_statements are prepared after 5 runs on a connection (the
-    # ORM's cursors bind on the client and never are). PgBouncer in transaction mode needs 1.21+ with
-    # max_prepared_statements, else DATABASE_PREPARED_STATEMENTS=false.
+    # The ORM's statements go to the server with their parameters apart (server-side binding), so a
+    # statement's text is the same on every run, and psycopg prepares it after 5 runs on a connection:
+    # the server plans the case page's ten-table read once per connection instead of on every page
+    # (its PostgreSQL CPU went 18 -> 11 ms, docs/benchmarks.md). PgBouncer in transaction mode needs
+    # 1.21+ with max_prepared_statements, else DATABASE_PREPARED_STATEMENTS=false (binding stays).
+    if env.bool("DATABASE_SERVER_SIDE_BINDING", default=True):
+        options["server_side_binding"] = True
     if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
         options.setdefault("prepare_threshold", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -160,6 +164,9 @@ if REDIS_URL:
     # django-ratelimit does not know the class by name, hence W001 silenced.
     CACHES = {"default": {"BACKEND": "civicdesk.core.redis_clients.ReusedClientRedisCache", "LOCATION": REDIS_URL}}
     SILENCED_SYSTEM_CHECKS += ["django_ratelimit.W001"]
+    # Sessions are read from Redis and written through to the database, which stays the record: a
+    # staff page saves its session query. Without Redis (one embedded process) they stay in the database.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     # Pub/sub: an event is one PUBLISH per group, sent synchronously after commit (core.realtime, ADR 0016).
     CHANNEL_LAYERS = {
         "default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}

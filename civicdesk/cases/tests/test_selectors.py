@@ -33,7 +33,7 @@ from tests.factories import City
 
 pytestmark = pytest.mark.django_db
 
-ACCESS_QUERIES = 2  # memberships, group memberships (areas only for viewers)
+ACCESS_QUERIES = 3  # configuration generation, memberships, group memberships (areas only for viewers)
 
 
 def _ago(**delta: float) -> dt.datetime:

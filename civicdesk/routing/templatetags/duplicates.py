@@ -17,7 +17,7 @@ def possible_duplicates(context: template.Context, case: Any) -> dict[str, Any]:
     """Open suggestions whose other case the user may see, with link/merge/dismiss for those who may link."""
     request = context.get("request")
     user = getattr(request, "user", None)
-    if user is None or case.merged_into_id is not None:
+    if user is None or case.merged_into_id is not None or getattr(case, "page_has_suggestions", True) is False:
         return {"suggestions": []}
     suggestions = duplicate_suggestions_for(user=user, case=case)
     rows = [{"suggestion": s, "other": s.candidate, "may_link": can_link_cases(user, case, s.candidate),
@@ -35,7 +35,10 @@ def service_level_facts(case: Any) -> Any:
 
     from civicdesk.routing.models import CaseServiceLevel
 
-    state = CaseServiceLevel.objects.filter(case_id=case.pk).select_related("service_level").first()
+    try:
+        state = case.service_level_state  # loaded with the case by the case page's selector, else 1 query
+    except CaseServiceLevel.DoesNotExist:
+        state = None
     if state is None or state.service_level is None:
         return SafeString("")
     parts = []
