@@ -280,7 +280,8 @@ def check(out: Path, base: str, only: list[str]) -> None:
         print(f"  {scenario['key']:13} ok")
 
 
-def machine() -> dict[str, Any]:
+def machine(out: Path | None = None) -> dict[str, Any]:
+    """The machine, the commit, and the server: from OUT/server.json (bench/http_pages.sh writes it) if there is one."""
     cpuinfo = Path("/proc/cpuinfo").read_text()
     cpu = next((ln.split(":", 1)[1].strip() for ln in cpuinfo.splitlines() if ln.startswith("model name")),
                platform.processor())
@@ -292,10 +293,9 @@ def machine() -> dict[str, Any]:
     return {"nproc": os.cpu_count(), "cpu": cpu, "memory_gib": round(mem_kb / 2**20, 1),
             "python": platform.python_version(), "commit": commit.strip(),
             "tracked_files_modified": bool(dirty.strip()), "kernel": platform.release(),
-            "server": os.environ.get("SERVER", "uvicorn"), "server_version": os.environ.get("BENCH_SERVER_VERSION", ""),
-            "workers": os.environ.get("WORKERS", ""),
-            "threads": os.environ.get("THREADS", "") if os.environ.get("SERVER") == "gunicorn-gthread" else "",
-            "form_renderer": os.environ.get("BENCH_FORM_RENDERER") or "project"}
+            "server": "uvicorn", "workers": os.environ.get("WORKERS", ""),
+            "form_renderer": os.environ.get("BENCH_FORM_RENDERER") or "project",
+            **(json.loads((out / "server.json").read_text()) if out and (out / "server.json").exists() else {})}
 
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -454,28 +454,46 @@ def wrk(scenario: dict[str, Any], base: str, concurrency: int, duration: int, re
     return figures
 
 
-def run(out: Path, base: str, *, rounds: int, duration: int, warmup: int, concurrencies: list[int],
-        only: list[str], meter: CpuMeter) -> None:
+class Target:
+    """One server under test: its result folder, its base URL and the meter of its processes' CPU time."""
+
+    def __init__(self, out: Path, base: str, meter: CpuMeter) -> None:
+        self.out, self.base, self.meter = out, base, meter
+        self.name = out.name
+
+
+def run(out: Path, targets: list[Target], *, rounds: int, duration: int, warmup: int, concurrencies: list[int],
+        only: list[str]) -> None:
+    """Each round: every scenario at every concurrency, on each server in turn (the order rotates each round)."""
     data = load_scenarios(out)
     scenarios = [s for s in data["scenarios"] if not only or s["key"] in only]
-    runs = out / "runs"
-    runs.mkdir(exist_ok=True)
-    (out / "machine.json").write_text(json.dumps({**machine(), "load_at_start": os.getloadavg()}, indent=2))
+    for target in targets:
+        (target.out / "runs").mkdir(parents=True, exist_ok=True)
+        (target.out / "machine.json").write_text(json.dumps({**machine(target.out), "load_at_start": os.getloadavg()},
+                                                            indent=2))
+    several = len(targets) > 1
     if warmup:
         print(f"warm-up: {warmup} s per scenario at concurrency {max(concurrencies)}", flush=True)
         for scenario in scenarios:
-            wrk(scenario, base, max(concurrencies), warmup, out / f"warmup-{scenario['key']}.json")
+            for target in targets:
+                wrk(scenario, target.base, max(concurrencies), warmup, target.out / f"warmup-{scenario['key']}.json")
     for number in range(1, rounds + 1):
+        shift = (number - 1) % len(targets)
+        order = targets[shift:] + targets[:shift]
         for scenario in scenarios:
             for concurrency in concurrencies:
-                figures = wrk(scenario, base, concurrency, duration,
-                              runs / f"r{number}-{scenario['key']}-c{concurrency}.json", meter=meter)
-                lat = figures["latency_us"]
-                flag = "" if figures["not_200"] == 0 else f"  NOT 200: {figures['not_200']}"
-                print(f"round {number} {scenario['key']:13} c={concurrency}: {figures['requests'] / duration:7.1f} "
-                      f"req/s  p50 {lat['p50'] / 1000:6.1f}  p95 {lat['p95'] / 1000:6.1f}  p99 {lat['p99'] / 1000:6.1f}"
-                      f" ms  CPU/request {_cpu_text(figures)}  load {figures['load_before'][0]:.2f}"
-                      f"  {_spread_text(figures)}{flag}", flush=True)
+                for target in order:
+                    figures = wrk(scenario, target.base, concurrency, duration,
+                                  target.out / "runs" / f"r{number}-{scenario['key']}-c{concurrency}.json",
+                                  meter=target.meter)
+                    lat = figures["latency_us"]
+                    flag = "" if figures["not_200"] == 0 else f"  NOT 200: {figures['not_200']}"
+                    name = f" {target.name:22}" if several else ""
+                    print(f"round {number}{name} {scenario['key']:13} c={concurrency}: "
+                          f"{figures['requests'] / duration:7.1f} req/s  p50 {lat['p50'] / 1000:6.1f}  "
+                          f"p95 {lat['p95'] / 1000:6.1f}  p99 {lat['p99'] / 1000:6.1f} ms  CPU/request "
+                          f"{_cpu_text(figures)}  load {figures['load_before'][0]:.2f}  {_spread_text(figures)}{flag}",
+                          flush=True)
 
 
 def _spread_text(figures: dict[str, Any]) -> str:
@@ -587,10 +605,12 @@ def server_text(machine_info: dict[str, Any]) -> str:
 
 
 def compare(outs: list[Path]) -> None:
-    """Medians per server configuration over several result folders (an interleaved A/B, bench/http_server_ab.sh).
+    """Medians per server configuration over several result folders (SERVERS=… bench/http_pages.sh, or
+    bench/http_server_ab.sh's runs one after the other).
 
-    Each folder is one run of one configuration; a configuration's figure is the median over its
-    runs of each run's median. Also the ratio to the first configuration's p95 per page and concurrency.
+    A configuration's figure is the median over its folders of each folder's median over its rounds
+    (with one folder per configuration: that folder's medians); `runs` counts the measurements. Also
+    the ratio to the first configuration's p95, per page and concurrency.
     """
     groups: dict[str, list[dict[str, Any]]] = {}
     for out in outs:
@@ -612,9 +632,9 @@ def compare(outs: list[Path]) -> None:
             rows = [row for summary in summaries for row in summary["rows"]
                     if row["key"] == key and row["concurrency"] == concurrency]
             figures = {name: statistics.median(row[name] for row in rows) for name in ("p50", "p95", "p99", "rps")}
-            figures["p95_min"] = min(row["p95"] for row in rows)
-            figures["p95_max"] = max(row["p95"] for row in rows)
-            figures["runs"] = len(rows)
+            figures["p95_min"] = min(row["p95_range"][0] for row in rows)  # over every measurement
+            figures["p95_max"] = max(row["p95_range"][1] for row in rows)
+            figures["runs"] = sum(row["runs"] for row in rows)
             cpu = [row["cpu_ms"] for row in rows if row.get("cpu_ms")]
             if cpu:
                 figures["cpu_app"] = statistics.median(c["app"] for c in cpu)
@@ -658,6 +678,9 @@ def main() -> None:
                         help="profile: functions listed per ordering (0: no cProfile, only the CPU times)")
     parser.add_argument("--server-pid", type=int,
                         help="the server's master process: its and all its descendants' CPU time is measured")
+    parser.add_argument("--target", action="append", default=[], metavar="DIR,BASE,PID",
+                        help="run: a server under test (results folder, base URL, master process); "
+                             "several: each measurement on each in turn. Default: --out, --base, --server-pid")
     parser.add_argument("--postmaster-pid", type=int, help="PostgreSQL's postmaster: its backends' CPU time")
     args = parser.parse_args()
     outs, args.out = args.out, args.out[-1]
@@ -667,9 +690,11 @@ def main() -> None:
     elif args.command == "check":
         check(args.out, args.base, [k for k in args.only.split(",") if k])
     elif args.command == "run":
-        run(args.out, args.base, rounds=args.rounds, duration=args.duration, warmup=args.warmup,
-            concurrencies=[int(c) for c in args.concurrency.split(",")],
-            only=[k for k in args.only.split(",") if k], meter=CpuMeter(args.server_pid, args.postmaster_pid))
+        specs = [t.split(",") for t in args.target] or [[str(args.out), args.base, str(args.server_pid or "")]]
+        targets = [Target(Path(d), base, CpuMeter(int(pid) if pid else None, args.postmaster_pid))
+                   for d, base, pid in specs]
+        run(args.out, targets, rounds=args.rounds, duration=args.duration, warmup=args.warmup,
+            concurrencies=[int(c) for c in args.concurrency.split(",")], only=[k for k in args.only.split(",") if k])
     elif args.command == "profile":
         profile(args.out, requests=args.requests, only=[k for k in args.only.split(",") if k], top=args.top)
     elif args.command == "compare":

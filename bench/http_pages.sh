@@ -18,15 +18,20 @@
 #      on settings bench.settings_http (config.settings.production, DEBUG off, plus /hello);
 #      or, with SERVER=gunicorn-sync / gunicorn-gthread, gunicorn's WSGI workers (WORKERS processes,
 #      THREADS threads each for gthread) on bench/http_server_wsgi.py, same settings, no access log;
+#      or, with SERVERS="uvicorn:2 gunicorn-sync:5 …" (SERVER:WORKERS[:THREADS] each), all of these at
+#      once on PORT, PORT+1, …: an A/B on a shared machine, each measurement taken on every server in
+#      turn (the order rotates each round), so that the neighbours' load falls on all of them alike;
 #   6. checks that every URL answers 200 with its page, then `run`s wrk at CONCURRENCY (1,8)
 #      for DURATION seconds per measurement, ROUNDS rounds (recording the CPU time the server's
 #      workers and PostgreSQL spent per request), and `report`s the medians.
 #
-# Results: bench/results/http-<LABEL>/ (git ignores bench/results/). The bench database gains one
+# Results: bench/results/http-<LABEL>/ (git ignores bench/results/); with SERVERS, one sub-folder per
+# server (<server>-w<workers>[-t<threads>]) and compare.md, the servers side by side. The bench database gains one
 # audit entry per case page served (case pages are audited) and two sessions per run.
 #
 # Settings (environment): LABEL (a timestamp), SERVER (uvicorn | gunicorn-sync | gunicorn-gthread; gunicorn
 # is not in the requirements: .venv/bin/pip install gunicorn), WORKERS ($(nproc)), THREADS (4, gthread only),
+# SERVERS (empty: one server, SERVER with WORKERS and THREADS),
 # PORT (8089), REDIS_PORT (56379), BENCH_STATIC_ROOT (var/bench-static: collectstatic --clear's folder),
 # ROUNDS (3), DURATION (15), WARMUP (5), CONCURRENCY (1,8), SAMPLE (200 case pages per user),
 # ONLY (comma-separated scenario keys), KEEP_PG=1 leaves the bench PostgreSQL running afterwards,
@@ -57,13 +62,23 @@ ONLY="${ONLY:-}"
 
 say() { printf '\n==> %s\n' "$*"; }
 
-case "$SERVER" in
-    uvicorn) server_package=uvicorn ;;
-    gunicorn-sync|gunicorn-gthread) server_package=gunicorn ;;
-    *) echo "SERVER must be uvicorn, gunicorn-sync or gunicorn-gthread, not '$SERVER'" >&2; exit 2 ;;
-esac
-BENCH_SERVER_VERSION="$server_package $("$BIN/python" -c "import importlib.metadata as m; print(m.version('$server_package'))" 2>/dev/null)" \
-    || { echo "$server_package is not installed: .venv/bin/pip install $server_package" >&2; exit 2; }
+SERVERS="${SERVERS:-$SERVER:$WORKERS:$THREADS}"
+read -r -a servers <<<"$SERVERS"
+server_version() {  # SERVER → "uvicorn 0.54.0"
+    local package version
+    case "$1" in
+        uvicorn) package=uvicorn ;;
+        gunicorn-sync|gunicorn-gthread) package=gunicorn ;;
+        *) echo "a server must be uvicorn, gunicorn-sync or gunicorn-gthread, not '$1'" >&2; return 2 ;;
+    esac
+    version="$("$BIN/python" -c "import importlib.metadata as m; print(m.version('$package'))" 2>/dev/null)" \
+        || { echo "$package is not installed: .venv/bin/pip install $package" >&2; return 2; }
+    printf '%s %s' "$package" "$version"
+}
+for entry in "${servers[@]}"; do
+    IFS=: read -r name _ _ <<<"$entry"
+    server_version "$name" >/dev/null
+done
 
 if ! command -v wrk >/dev/null; then
     say "Installing wrk"
@@ -74,12 +89,14 @@ command -v redis-server >/dev/null || apt-get install -y redis-server >/dev/null
 mkdir -p "$OUT" "$ROOT/var"
 pg_was_running=0
 bench/pg.sh status >/dev/null 2>&1 && pg_was_running=1
-server_pid=""
+server_pids=()
 redis_pid_file="$OUT/redis.pid"
 cleanup() {
-    if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-        kill -TERM "$server_pid" && wait "$server_pid" 2>/dev/null || true
-    fi
+    for pid in "${server_pids[@]}"; do
+        if kill -0 "$pid" 2>/dev/null; then
+            kill -TERM "$pid" && wait "$pid" 2>/dev/null || true
+        fi
+    done
     if [[ -s "$redis_pid_file" ]]; then
         kill -TERM "$(cat "$redis_pid_file")" 2>/dev/null || true
     fi
@@ -99,7 +116,7 @@ export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
 export SECRET_KEY="bench-http-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export DJANGO_SETTINGS_MODULE=bench.settings_http
 export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
-export WORKERS SERVER THREADS BENCH_SERVER_VERSION
+export WORKERS SERVER THREADS
 
 say "Migrating the bench database forward"
 "$BIN/python" manage.py migrate --noinput
@@ -117,40 +134,80 @@ if [[ "${PROFILE:-0}" = 1 ]]; then
     return 0
 fi
 
-case "$SERVER" in
-    uvicorn)
-        server_command=("$BIN/uvicorn" config.asgi:application --host 127.0.0.1 --port "$PORT" --workers "$WORKERS"
-            --lifespan off --no-access-log) ;;
-    gunicorn-sync)
-        # WSGI (bench/http_server_wsgi.py: config/ has none). A sync worker serves one connection at a time
-        # and closes it after each response (no keep-alive): idle workers take the next connection from
-        # the shared listening socket, so the load spreads over the workers request by request.
-        server_command=("$BIN/gunicorn" bench.http_server_wsgi:application --bind "127.0.0.1:$PORT"
-            --workers "$WORKERS" --worker-class sync --no-control-socket --log-level warning) ;;
-    gunicorn-gthread)
-        server_command=("$BIN/gunicorn" bench.http_server_wsgi:application --bind "127.0.0.1:$PORT"
-            --workers "$WORKERS" --worker-class gthread --threads "$THREADS" --no-control-socket --log-level warning) ;;
-esac
-echo "${server_command[*]}" >"$OUT/server-command.txt"
-say "Starting $SERVER ($BENCH_SERVER_VERSION) with $WORKERS workers on 127.0.0.1:$PORT: ${server_command[*]}"
-"${server_command[@]}" >"$OUT/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 150); do
-    curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
-    kill -0 "$server_pid" 2>/dev/null || { cat "$OUT/server.log" >&2; exit 1; }
-    sleep 0.2
+server_command_for() {  # SERVER WORKERS THREADS PORT → the command in the array server_command
+    case "$1" in
+        uvicorn)
+            server_command=("$BIN/uvicorn" config.asgi:application --host 127.0.0.1 --port "$4" --workers "$2"
+                --lifespan off --no-access-log) ;;
+        gunicorn-sync)
+            # WSGI (bench/http_server_wsgi.py: config/ has none). A sync worker serves one connection at a
+            # time and closes it after each response (no keep-alive): idle workers take the next connection
+            # from the shared listening socket, so the load spreads over the workers request by request.
+            server_command=("$BIN/gunicorn" bench.http_server_wsgi:application --bind "127.0.0.1:$4"
+                --workers "$2" --worker-class sync --no-control-socket --log-level warning) ;;
+        gunicorn-gthread)
+            server_command=("$BIN/gunicorn" bench.http_server_wsgi:application --bind "127.0.0.1:$4"
+                --workers "$2" --worker-class gthread --threads "$3" --no-control-socket --log-level warning) ;;
+    esac
+}
+
+# One server: results straight in $OUT, as before. Several: one sub-folder each, measured in turn.
+targets=()
+port="$PORT"
+for entry in "${servers[@]}"; do
+    IFS=: read -r name workers threads <<<"$entry"
+    workers="${workers:-$WORKERS}"
+    threads="${threads:-$THREADS}"
+    [[ "$name" = gunicorn-gthread ]] || threads=""
+    dir="$OUT"
+    if [[ ${#servers[@]} -gt 1 ]]; then
+        dir="$OUT/$name-w$workers${threads:+-t$threads}"
+        mkdir -p "$dir"
+        cp "$OUT/scenarios.json" "$dir/"
+    fi
+    version="$(server_version "$name")"
+    server_command_for "$name" "$workers" "$threads" "$port"
+    echo "${server_command[*]}" >"$dir/server-command.txt"
+    printf '{"server": "%s", "server_version": "%s", "workers": "%s", "threads": "%s", "server_command": "%s"}\n' \
+        "$name" "$version" "$workers" "$threads" "${server_command[*]}" >"$dir/server.json"
+    say "Starting $name ($version) with $workers workers on 127.0.0.1:$port: ${server_command[*]}"
+    "${server_command[@]}" >"$dir/server.log" 2>&1 &
+    server_pids+=($!)
+    targets+=(--target "$dir,http://127.0.0.1:$port,$!")
+    port=$((port + 1))
+done
+for i in "${!server_pids[@]}"; do
+    for _ in $(seq 150); do
+        curl -fsS "http://127.0.0.1:$((PORT + i))/healthz" >/dev/null 2>&1 && break
+        kill -0 "${server_pids[$i]}" 2>/dev/null || { cat "$OUT"/server.log "$OUT"/*/server.log >&2 2>/dev/null; exit 1; }
+        sleep 0.2
+    done
 done
 
 say "Checking every URL"
-"$BIN/python" bench/http_pages.py check --out "$OUT" --base "http://127.0.0.1:$PORT" --only "$ONLY"
+for i in "${!server_pids[@]}"; do
+    "$BIN/python" bench/http_pages.py check --out "$OUT" --base "http://127.0.0.1:$((PORT + i))" --only "$ONLY"
+done
 
 say "Load: $ROUNDS rounds × ${DURATION}s per page and concurrency ($CONCURRENCY)"
-"$BIN/python" bench/http_pages.py run --out "$OUT" --base "http://127.0.0.1:$PORT" --rounds "$ROUNDS" \
+"$BIN/python" bench/http_pages.py run --out "$OUT" "${targets[@]}" --rounds "$ROUNDS" \
     --duration "$DURATION" --warmup "$WARMUP" --concurrency "$CONCURRENCY" --only "$ONLY" \
-    --server-pid "$server_pid" --postmaster-pid "$(head -1 "$ROOT/var/bench-pg/postmaster.pid")"
+    --postmaster-pid "$(head -1 "$ROOT/var/bench-pg/postmaster.pid")"
 
 say "Report (medians of the rounds)"
-"$BIN/python" bench/http_pages.py report --out "$OUT" --label "$LABEL" | tee "$OUT/report.md"
+if [[ ${#servers[@]} -eq 1 ]]; then
+    "$BIN/python" bench/http_pages.py report --out "$OUT" --label "$LABEL" | tee "$OUT/report.md"
+else
+    compare=()
+    for target in "${targets[@]}"; do
+        [[ "$target" = --target ]] && continue
+        dir="${target%%,*}"
+        "$BIN/python" bench/http_pages.py report --out "$dir" --label "$LABEL/$(basename "$dir")" | tee "$dir/report.md"
+        compare+=(--out "$dir")
+    done
+    say "The servers side by side (medians of the rounds)"
+    "$BIN/python" bench/http_pages.py compare "${compare[@]}" | tee "$OUT/compare.md"
+fi
 echo "Results in $OUT"
 }
 

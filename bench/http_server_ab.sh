@@ -13,6 +13,11 @@
 # WARMUP, PORT, REDIS_PORT, KEEP_PG, BENCH_STATIC_ROOT, …) goes to bench/http_pages.sh unchanged; the
 # defaults here are a short run: ONLY=hello,queue-p1,case-expert ROUNDS=1 DURATION=10 WARMUP=5.
 # A run that fails is reported and left out; the others go on.
+#
+# On a busy shared machine the load changes faster than one run lasts (~2 min per configuration):
+# `SERVERS="uvicorn:2 gunicorn-sync:5" bench/http_pages.sh` starts the servers side by side and takes
+# every measurement on each in turn, a finer interleave; use this script when the servers cannot all
+# run at once (PostgreSQL's max_connections: each worker process keeps its own pool).
 set -euo pipefail
 
 main() {
