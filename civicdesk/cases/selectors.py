@@ -50,6 +50,7 @@ from civicdesk.core.errors import InvalidInputError, NotFoundError
 from civicdesk.core.phone_numbers import phone_normalize
 from civicdesk.organizations.geometry import degrees_around
 from civicdesk.organizations.models import ServiceGroup
+from civicdesk.organizations.selectors import service_group_kept, service_group_rows
 
 REFERENCE_RE = re.compile(r"^\s*(\d{4})-(\d{1,6})\s*$")
 SORTS: dict[str, tuple[str | OrderBy, ...]] = {
@@ -167,10 +168,11 @@ def case_get_for_user(
     The reference of a case merged into another still finds the merged case itself, whose
     page says where its history went.
 
-    `for_page`: the same query also brings what the case page's sections would each ask for —
-    the service level and workflow rows (the reverse one-to-ones, cached on the case), and
-    `page_has_suggestions` / `page_followed`, whether open duplicate suggestions exist and whether
-    the user follows the case — so that the sections with nothing to show cost no query.
+    `for_page`: the same query also says what the case page's sections would each ask about —
+    `page_has_service_level`, `page_has_workflow`, `page_has_suggestions` (open duplicate
+    suggestions) and `page_followed` (by the user) — so that a section with nothing to show costs
+    no query. (Flags rather than the rows joined in: each joined model costs the ORM more to
+    compile and load than the section's own query costs when there is something to show.)
     """
     match = REFERENCE_RE.match(reference or "")
     if not match:
@@ -181,13 +183,14 @@ def case_get_for_user(
         cases = cases.filter(organization_id=organization_id)
     cases = cases.select_related("organization", "case_type", "owner_group", "handler", "area")
     if for_page:
-        suggestion = apps.get_model("routing", "DuplicateSuggestion")
-        follow = apps.get_model("notifications", "CaseFollow")
-        cases = cases.select_related(
-            "service_level_state__service_level", "workflow_state__state", "workflow_state__workflow"
-        ).annotate(
-            page_has_suggestions=Exists(suggestion.objects.filter(case_id=OuterRef("pk"), state="suggested")),
-            page_followed=Exists(follow.objects.filter(case_id=OuterRef("pk"), user_id=user.pk)),
+        def exists(model: str, **where: Any) -> Exists:
+            return Exists(apps.get_model(model).objects.filter(case_id=OuterRef("pk"), **where))
+
+        cases = cases.annotate(
+            page_has_service_level=exists("routing.CaseServiceLevel"),
+            page_has_workflow=exists("routing.CaseWorkflow"),
+            page_has_suggestions=exists("routing.DuplicateSuggestion", state="suggested"),
+            page_followed=exists("notifications.CaseFollow", user_id=user.pk),
         )
     found = list(cases.defer("search_vector", "area__geometry")[:2])
     if len(found) != 1:
@@ -619,17 +622,24 @@ def queues_for_user(*, user: Any) -> list[ServiceGroup]:
 
 
 def saved_views_of(*, user: Any) -> list[SavedView]:
-    """The user's own saved views, in their order, with each queue's group (1 query).
+    """The user's own saved views, in their order, with each queue's group (1 query; the groups come
+    from the rows the process keeps).
 
     Views of organisations where the user no longer holds a role are left out.
     """
     access = access_for(user)
     if access.user_id is None:
         return []
-    views = SavedView.objects.filter(user_id=access.user_id).select_related("service_group")
+    views = SavedView.objects.filter(user_id=access.user_id)
     if not access.is_superuser:
         views = views.filter(organization_id__in=access.organization_ids)
-    return list(views.order_by("position", "id"))
+    found = list(views.order_by("position", "id"))
+    group_field = SavedView._meta.get_field("service_group")
+    kept = service_group_rows() if any(view.service_group_id is not None for view in found) else None
+    for view in found:
+        if view.service_group_id is not None:
+            group_field.set_cached_value(view, service_group_kept(view.service_group_id, kept=kept))
+    return found
 
 
 def saved_view_get_for_user(*, user: Any, view_id: Any) -> SavedView:

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from civicdesk.accounts.permissions import service_groups_visible_to
+from civicdesk.accounts.permissions import service_group_is_visible_to, service_groups_visible_to
 from civicdesk.cases import permissions as policy
 from civicdesk.cases import selectors, services
 from civicdesk.cases.forms import (
@@ -38,6 +38,7 @@ from civicdesk.cases.forms import (
 from civicdesk.cases.models import Case, SavedView
 from civicdesk.core.errors import ActionNotAllowedError, ApplicationError, InvalidInputError, NotFoundError
 from civicdesk.organizations.models import ServiceGroup
+from civicdesk.organizations.selectors import service_group_kept
 
 PREVIEWABLE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
 QUEUE_FILTER_LABELS = {
@@ -78,8 +79,8 @@ def queue_counts(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def queue(request: HttpRequest, group_id: int) -> HttpResponse:
-    group = service_groups_visible_to(request.user).filter(pk=group_id).first()
-    if group is None:
+    group = service_group_kept(group_id)
+    if group is None or not service_group_is_visible_to(request.user, group):
         raise NotFoundError()
     return _case_list_page(
         request, title=str(group), filter_form=QueueFilterForm(request.GET or None, group=group, actor=request.user),

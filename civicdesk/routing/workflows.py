@@ -370,10 +370,10 @@ def case_workflow_of(case: Case) -> CaseWorkflow | None:
 
 
 def case_workflow_shown(case: Case) -> CaseWorkflow | None:
-    """The case's workflow row as the case page shows it: the one loaded with the case when its
-    selector brought it (`case_get_for_user(for_page=True)`), else read (1 query)."""
-    if "workflow_state" in case._state.fields_cache:
-        return case._state.fields_cache["workflow_state"]
+    """The case's workflow row for the case page: none without a query when the page's selector said
+    there is none (`case_get_for_user(for_page=True)`), else read (1 query)."""
+    if getattr(case, "page_has_workflow", True) is False:
+        return None
     return case_workflow_of(case)
 
 

@@ -116,7 +116,7 @@ def test_saved_views_of_lists_only_the_users_own_in_order(city: City, django_ass
     advisor = city.fresh("advisor")
     selectors.saved_views_of(user=advisor)  # access_for, cached on the user
 
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):  # the views, and the configuration generation (once per request)
         views = selectors.saved_views_of(user=advisor)
         names = [(view.name, str(view.service_group)) for view in views]
 

@@ -35,10 +35,9 @@ def service_level_facts(case: Any) -> Any:
 
     from civicdesk.routing.models import CaseServiceLevel
 
-    try:
-        state = case.service_level_state  # loaded with the case by the case page's selector, else 1 query
-    except CaseServiceLevel.DoesNotExist:
-        state = None
+    if getattr(case, "page_has_service_level", True) is False:  # the case page's selector said (no query)
+        return SafeString("")
+    state = CaseServiceLevel.objects.filter(case_id=case.pk).select_related("service_level").first()
     if state is None or state.service_level is None:
         return SafeString("")
     parts = []
