@@ -549,6 +549,9 @@ def report(out: Path, label: str) -> None:
             row = {
                 "key": scenario["key"], "page": scenario["page"], "concurrency": concurrency, "runs": len(rows),
                 "p50": med(rows, "p50"), "p95": med(rows, "p95"), "p99": med(rows, "p99"), "rps": rps(rows),
+                # p95 ÷ mean latency: the shape of the distribution, which the neighbours' load changes
+                # less than the latencies themselves; it grows when some connections wait behind others.
+                "p95_over_mean": statistics.median(r["latency_us"]["p95"] / r["latency_us"]["mean"] for r in rows),
                 "p95_range": [min(r["latency_us"]["p95"] for r in rows) / 1000,
                               max(r["latency_us"]["p95"] for r in rows) / 1000],
                 "not_200": sum(r["not_200"] for r in rows),
@@ -640,6 +643,9 @@ def compare(outs: list[Path]) -> None:
                 figures["cpu_app"] = statistics.median(c["app"] for c in cpu)
                 figures["cpu_db"] = statistics.median(c["db"] for c in cpu)
                 figures["cpu_total"] = statistics.median(c["app"] + c["db"] for c in cpu)
+            ratios = [row["p95_over_mean"] for row in rows if "p95_over_mean" in row]
+            if ratios:
+                figures["p95_over_mean"] = statistics.median(ratios)
             shares = [row["busiest_process_cpu_share"] for row in rows if "busiest_process_cpu_share" in row]
             if shares:
                 figures["busiest_share"] = statistics.median(shares)
@@ -647,16 +653,17 @@ def compare(outs: list[Path]) -> None:
     first = next(iter(groups))
     print()
     print("| server | page | c | runs | p50 ms | p95 ms (min–max) | p99 ms | req/s | CPU ms/req app + DB = total "
-          "| busiest process's CPU share | p95 ÷ first's |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| p95 ÷ mean | busiest process's CPU share | p95 ÷ first's |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for (config, key, concurrency), f in sorted(table.items(), key=lambda kv: (kv[0][1], kv[0][2])):
         cpu_text = f"{f['cpu_app']:.1f} + {f['cpu_db']:.1f} = {f['cpu_total']:.1f}" if "cpu_app" in f else ""
         share = f"{100 * f['busiest_share']:.0f} %" if "busiest_share" in f else ""
+        shape = f"{f['p95_over_mean']:.2f}" if "p95_over_mean" in f else ""
         base = table.get((first, key, concurrency))
         ratio = f"{f['p95'] / base['p95']:.2f}" if base else ""
         print(f"| {config} | {key} | {concurrency} | {f['runs']} | {f['p50']:.1f} | {f['p95']:.1f} "
-              f"({f['p95_min']:.1f}–{f['p95_max']:.1f}) | {f['p99']:.1f} | {f['rps']:.0f} | {cpu_text} | {share} "
-              f"| {ratio} |")
+              f"({f['p95_min']:.1f}–{f['p95_max']:.1f}) | {f['p99']:.1f} | {f['rps']:.0f} | {cpu_text} | {shape} "
+              f"| {share} | {ratio} |")
 
 
 def main() -> None:
