@@ -31,8 +31,10 @@ def _access_kept_by_no_earlier_test():
     back, configuration generation included, so a later test could meet an entry kept under the same
     number for a user of the same id: each test starts with none, and counts its queries from there."""
     from civicdesk.accounts import permissions
+    from civicdesk.cases import permissions as case_permissions
 
     permissions._ACCESS.clear()
+    case_permissions._SPECIAL_DATA_GROUPS.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -100,8 +100,10 @@ class City:
         """The user reloaded, as a new request would see it in a process that has not served them yet
         (no access cached on the object, nor kept by the process: accounts.permissions.access_for)."""
         from civicdesk.accounts import permissions
+        from civicdesk.cases import permissions as case_permissions
 
         permissions._ACCESS.clear()
+        case_permissions._SPECIAL_DATA_GROUPS.clear()
         return User.objects.get(pk=self.users[name].pk)
 
     def admin_user(self, name: str = "contentadmin") -> User:

@@ -24,13 +24,31 @@ from django.db.models import Exists, OuterRef, Q
 from civicdesk.accounts.models import Role
 from civicdesk.accounts.permissions import ORGANIZATION_READ_ROLES, UserAccess, access_for
 from civicdesk.cases.models import Case, CaseQuerySet, CaseShare, CaseType, CommentRequest, CommentRequestStatus
+from civicdesk.core.config_generation import ConfigCache
 
 PUBLISHING_ROLES = (Role.SERVICE_ADVISOR, Role.EXPERT)
 
 
+# The groups named on any case type as allowed to see special categories, per process until a case
+# type changes (CaseType and its groups are watched configuration: cases/apps.py, ADR 0021).
+_SPECIAL_DATA_GROUPS: ConfigCache[frozenset[int]] = ConfigCache(max_entries=1)
+
+
+def groups_named_for_special_data() -> frozenset[int]:
+    """Every group that some case type lets see its special-category cases (1 query when not kept)."""
+    return _SPECIAL_DATA_GROUPS.get("groups", lambda: frozenset(
+        CaseType.special_data_groups.through.objects.values_list("servicegroup_id", flat=True)
+    ))
+
+
 def _special_categories_filter(access: UserAccess) -> Q:
+    """Special-category cases only for the groups their case type names. A user in none of the groups
+    any case type names gets the plain condition, with no subquery for the database to plan and run."""
+    groups = access.group_ids & groups_named_for_special_data()
+    if not groups:
+        return Q(contains_special_categories=False)
     allowed_types = CaseType.special_data_groups.through.objects.filter(
-        casetype_id=OuterRef("case_type_id"), servicegroup_id__in=access.group_ids
+        casetype_id=OuterRef("case_type_id"), servicegroup_id__in=groups
     )
     return Q(contains_special_categories=False) | Q(Exists(allowed_types))
 
