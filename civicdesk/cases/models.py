@@ -267,6 +267,13 @@ class Case(models.Model):
             ),
             # Search results are ordered by activity within the organisation.
             models.Index(fields=["organization", "-last_activity_at", "-id"], name="case_org_activity_idx"),
+            # The advisors' list of all open contacts (R5), counted and paged like a group's queue.
+            models.Index(
+                fields=["organization", "-last_activity_at", "-id"],
+                include=["contains_special_categories", "case_type"],
+                condition=~models.Q(status="closed"),
+                name="case_org_open_idx",
+            ),
             models.Index(fields=["owner_group", "status", "-last_activity_at"], name="case_group_status_idx"),
             models.Index(
                 fields=["handler", "-last_activity_at"],
