@@ -128,25 +128,33 @@ def _rows(cases: Any) -> list[CaseRow]:
     The categories' names come in the current language, with modeltranslation's fallbacks, in the
     order the database sorts that language's names.
     """
-    found = list(cases.values_list(*_ROW_FIELDS))
-    if not found:
-        return []
-    names: dict[int, list[str]] = {row[0]: [] for row in found}
-    for case_id, name in (
-        Category.objects.filter(case_categories__case_id__in=list(names))
-        .order_by("case_categories__case_id", "-case_categories__is_primary", "name")
-        .values_list("case_categories__case_id", "name")
-    ):
-        names[case_id].append(name)
+    return _rows_many([cases])[0]
+
+
+def _rows_many(querysets: Sequence[Any]) -> list[list[CaseRow]]:
+    """Several list queries as `CaseRow`s, their rows' categories from one query for all of them
+    (one query per list, and one more if any has rows)."""
+    found = [list(cases.values_list(*_ROW_FIELDS)) for cases in querysets]
+    names: dict[int, list[str]] = {row[0]: [] for rows in found for row in rows}
+    if names:
+        for case_id, name in (
+            Category.objects.filter(case_categories__case_id__in=list(names))
+            .order_by("case_categories__case_id", "-case_categories__is_primary", "name")
+            .values_list("case_categories__case_id", "name")
+        ):
+            names[case_id].append(name)
     return [
-        CaseRow(
-            pk, reference, title, status, organization_id, last_activity_at, created_at, due_at, priority,
-            # What User.__str__ shows: the full name, else the username.
-            (f"{first} {last}".strip() or username) if username is not None else "",
-            tuple(names[pk]),
-        )
-        for (pk, reference, title, status, organization_id, last_activity_at, created_at, due_at, priority,
-             first, last, username) in found
+        [
+            CaseRow(
+                pk, reference, title, status, organization_id, last_activity_at, created_at, due_at, priority,
+                # What User.__str__ shows: the full name, else the username.
+                (f"{first} {last}".strip() or username) if username is not None else "",
+                tuple(names[pk]),
+            )
+            for (pk, reference, title, status, organization_id, last_activity_at, created_at, due_at, priority,
+                 first, last, username) in rows
+        ]
+        for rows in found
     ]
 
 
@@ -561,31 +569,48 @@ def cases_search(*, user: Any, query: str, limit: int = 50, language: str | None
 
 def cases_of_same_customer(*, user: Any, case: Case, limit: int = 20) -> list[CaseRow]:
     """The customer's other cases that the user may see (R4.6), by email or phone (2 queries)."""
+    query = _same_customer_query(user=user, case=case, limit=limit)
+    return _rows(query) if query is not None else []
+
+
+def _same_customer_query(*, user: Any, case: Case, limit: int) -> Any:
     if not case.customer_email and not case.customer_phone:
-        return []
+        return None
     same = Q()
     if case.customer_email:
         same |= Q(customer_email=case.customer_email)
     if case.customer_phone:
         same |= Q(customer_phone=case.customer_phone)
-    return _rows(
+    return (
         cases_visible_to(user)
         .filter(organization_id=case.organization_id)
         .filter(same)
         .exclude(pk=case.pk)
-
         .order_by("-created_at")[:limit]
     )
 
 
+# What "nearby" means on the case page (R4.6, R4.9): this far, this recent.
+NEARBY_RADIUS_M = 300
+NEARBY_DAYS = 180
+
+
 def cases_nearby(
-    *, user: Any, case: Case, radius_m: float = 300, days: int = 180, limit: int = 20,
+    *, user: Any, case: Case, radius_m: float = NEARBY_RADIUS_M, days: int = NEARBY_DAYS, limit: int = 20,
     category_ids: Sequence[int] | None = None,
 ) -> list[CaseRow]:
     """Cases near this one in the same categories, within `days` (R4.6, R4.9) (2 queries, and 1 more
     for the case's categories unless `category_ids` gives them)."""
+    query = _nearby_query(user=user, case=case, radius_m=radius_m, days=days, limit=limit,
+                          category_ids=category_ids)
+    return _rows(query) if query is not None else []
+
+
+def _nearby_query(
+    *, user: Any, case: Case, radius_m: float, days: int, limit: int, category_ids: Sequence[int] | None
+) -> Any:
     if case.lat is None or case.lon is None:
-        return []
+        return None
     dlat, dlon = degrees_around(case.lat, radius_m)
     if category_ids is None:
         category_ids = list(case.case_categories.values_list("category_id", flat=True))
@@ -605,7 +630,19 @@ def cases_nearby(
         candidates = candidates.filter(
             Exists(CaseCategory.objects.filter(case_id=OuterRef("pk"), category_id__in=list(category_ids)))
         )
-    return _rows(candidates.order_by("-created_at")[:limit])
+    return candidates.order_by("-created_at")[:limit]
+
+
+def cases_related_for_page(
+    *, user: Any, case: Case, limit: int, category_ids: Sequence[int]
+) -> tuple[list[CaseRow], list[CaseRow]]:
+    """The case page's two lists, `cases_of_same_customer` and `cases_nearby` (with the case's
+    `category_ids`), their categories read together (1–3 queries)."""
+    same = _same_customer_query(user=user, case=case, limit=limit)
+    nearby = _nearby_query(user=user, case=case, radius_m=NEARBY_RADIUS_M, days=NEARBY_DAYS, limit=limit,
+                           category_ids=category_ids)
+    lists = _rows_many([query for query in (same, nearby) if query is not None])
+    return (lists.pop(0) if same is not None else []), (lists.pop(0) if nearby is not None else [])
 
 
 def queues_for_user(*, user: Any) -> list[ServiceGroup]:

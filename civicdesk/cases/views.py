@@ -186,12 +186,14 @@ def _render_case_page(
 ) -> HttpResponse:
     services.case_view(user=request.user, case=case)
     detail = selectors.case_detail(case=case)
+    same_customer, nearby = selectors.cases_related_for_page(
+        user=request.user, case=case, limit=10, category_ids=[category.pk for category in detail.categories]
+    )
     return render(request, "cases/detail.html", {
         "case": case,
         "detail": detail,
-        "same_customer": selectors.cases_of_same_customer(user=request.user, case=case, limit=10),
-        "nearby": selectors.cases_nearby(user=request.user, case=case, limit=10,
-                                         category_ids=[category.pk for category in detail.categories]),
+        "same_customer": same_customer,
+        "nearby": nearby,
         "action_forms": action_forms_for(actor=request.user, case=case, bound=bound,
                                          seen_entry_id=max((e.pk for e in detail.timeline), default=0),
                                          detail=detail),

@@ -31,9 +31,10 @@ pytestmark = pytest.mark.django_db
 QUEUE_PAGE_MAX_QUERIES = 8
 ALL_CONTACTS_PAGE_MAX_QUERIES = 8
 # The case page with everything to show (attachments, links, a comment request, the customer's other
-# cases nearby). Its service level, possible duplicates, workflow step and follow state are each
-# read only when the case's own query said there is one (`case_get_for_user(for_page=True)`).
-CASE_PAGE_MAX_QUERIES = 17
+# cases nearby; the two lists' categories come in one query). Its service level, possible duplicates,
+# workflow step and follow state are each read only when the case's own query said there is one
+# (`case_get_for_user(for_page=True)`).
+CASE_PAGE_MAX_QUERIES = 16
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from civicdesk.cases import services
+from civicdesk.cases import selectors, services
 from civicdesk.cases.models import Case, LinkKind, Status
 from civicdesk.cases.permissions import cases_visible_to
 from civicdesk.cases.selectors import (
@@ -472,3 +472,26 @@ def test_a_group_named_or_unnamed_for_special_categories_applies_to_the_next_req
     assert not sees()
     city.special_type.special_data_groups.add(city.social)
     assert sees()
+
+
+def test_the_case_pages_two_lists_are_those_of_their_selectors_with_one_categories_query(
+    city: City, django_assert_num_queries: Any
+) -> None:
+    case = city.case(customer_email="sama@example.fi", lat=60.17, lon=24.94, categories=[city.category_streets])
+    same_and_near = city.case(customer_email="sama@example.fi", lat=60.17, lon=24.94,
+                              categories=[city.category_streets, city.category_parks])
+    only_same = city.case(customer_email="sama@example.fi", lat=60.3, lon=25.2)
+    only_near = city.case(lat=60.1701, lon=24.9401, categories=[city.category_streets])
+    user = city.fresh("advisor")
+    expected = (cases_of_same_customer(user=user, case=case, limit=10),
+                cases_nearby(user=user, case=case, limit=10, category_ids=[city.category_streets.pk]))
+
+    with django_assert_num_queries(3):  # the two lists, and their categories together
+        found = selectors.cases_related_for_page(user=user, case=case, limit=10,
+                                                 category_ids=[city.category_streets.pk])
+
+    assert found == expected
+    assert {row.pk for row in found[0]} == {same_and_near.pk, only_same.pk}
+    assert {row.pk for row in found[1]} == {same_and_near.pk, only_near.pk}
+    assert selectors.cases_related_for_page(user=user, case=only_near, limit=10, category_ids=[]) == ([], [
+        row for row in cases_nearby(user=user, case=only_near, limit=10, category_ids=[])])
