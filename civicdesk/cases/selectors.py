@@ -17,7 +17,7 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
-from django.db.models import Count, Exists, F, OrderBy, OuterRef, Q
+from django.db.models import Count, Exists, F, ForeignKey, OrderBy, OuterRef, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,6 +30,7 @@ from civicdesk.cases.models import (
     CaseCategory,
     CaseLink,
     CaseQuerySet,
+    CaseType,
     Category,
     CommentRequest,
     CommentRequestStatus,
@@ -46,11 +47,12 @@ from civicdesk.cases.permissions import (
     cases_visible_to,
 )
 from civicdesk.cases.querysets import SEARCH_CONFIGS
+from civicdesk.core.config_generation import KeptRows
 from civicdesk.core.errors import InvalidInputError, NotFoundError
 from civicdesk.core.phone_numbers import phone_normalize
 from civicdesk.organizations.geometry import degrees_around
 from civicdesk.organizations.models import ServiceGroup
-from civicdesk.organizations.selectors import service_group_kept, service_group_rows
+from civicdesk.organizations.selectors import KEPT_AREAS, KEPT_GROUPS, KEPT_ORGANIZATIONS
 
 REFERENCE_RE = re.compile(r"^\s*(\d{4})-(\d{1,6})\s*$")
 SORTS: dict[str, tuple[str | OrderBy, ...]] = {
@@ -93,6 +95,9 @@ class CaseRow(NamedTuple):
 
 
 _STATUS_LABELS = dict(Status.choices)
+# Case types are watched configuration (cases/apps.py): kept per process until one changes (ADR 0021).
+KEPT_CASE_TYPES: KeptRows[CaseType] = KeptRows(CaseType)
+
 _ROW_FIELDS = (
     "pk", "reference", "title", "status", "organization_id", "last_activity_at", "created_at", "due_at",
     "priority", "handler__first_name", "handler__last_name", "handler__username",
@@ -189,7 +194,8 @@ def case_get_for_user(
     cases = cases_visible_to(user).filter(reference=normalised)
     if organization_id is not None:
         cases = cases.filter(organization_id=organization_id)
-    cases = cases.select_related("organization", "case_type", "owner_group", "handler", "area")
+    # The organisation, type, group and area come from the rows the process keeps (`_with_kept`).
+    cases = cases.select_related("handler")
     if for_page:
         def exists(model: str, **where: Any) -> Exists:
             return Exists(apps.get_model(model).objects.filter(case_id=OuterRef("pk"), **where))
@@ -200,11 +206,31 @@ def case_get_for_user(
             page_has_suggestions=exists("routing.DuplicateSuggestion", state="suggested"),
             page_followed=exists("notifications.CaseFollow", user_id=user.pk),
         )
-    found = list(cases.defer("search_vector", "area__geometry")[:2])
+    found = list(cases.defer("search_vector")[:2])
     if len(found) != 1:
         # Two organisations with the same number and no organisation given: ambiguous, treat as missing.
         raise NotFoundError()
-    return case_loaded_as_visible(user, found[0])
+    return case_loaded_as_visible(user, _with_kept(found[0]))
+
+
+# A case's configuration, taken from the rows the process keeps rather than joined into its query.
+_KEPT_RELATIONS = (
+    ("organization", KEPT_ORGANIZATIONS), ("case_type", KEPT_CASE_TYPES), ("owner_group", KEPT_GROUPS),
+    ("area", KEPT_AREAS),
+)
+
+
+def _with_kept(case: Case) -> Case:
+    """The case with its organisation, type, group and area set from the kept rows (no query while they
+    are kept; one the process does not have yet is left to load on access)."""
+    for name, kept in _KEPT_RELATIONS:
+        field = cast(ForeignKey, Case._meta.get_field(name))
+        related_id = getattr(case, field.attname)
+        if related_id is not None:
+            instance = kept.get(related_id)
+            if instance is not None:
+                field.set_cached_value(case, instance)
+    return case
 
 
 def case_get_by_id_for_user(*, user: Any, case_id: Any) -> Case:
@@ -672,10 +698,10 @@ def saved_views_of(*, user: Any) -> list[SavedView]:
         views = views.filter(organization_id__in=access.organization_ids)
     found = list(views.order_by("position", "id"))
     group_field = SavedView._meta.get_field("service_group")
-    kept = service_group_rows() if any(view.service_group_id is not None for view in found) else None
+    groups = KEPT_GROUPS.snapshot() if any(view.service_group_id is not None for view in found) else None
     for view in found:
-        if view.service_group_id is not None:
-            group_field.set_cached_value(view, service_group_kept(view.service_group_id, kept=kept))
+        if groups is not None and view.service_group_id is not None:
+            group_field.set_cached_value(view, groups.get(view.service_group_id))
     return found
 
 

@@ -145,3 +145,50 @@ def watch(*watched: type[models.Model]) -> None:
         for field in model._meta.local_many_to_many:
             through = field.remote_field.through
             m2m_changed.connect(_m2m_changed, sender=through, dispatch_uid=f"{uid}.{field.name}")
+
+
+M = TypeVar("M", bound=models.Model)
+
+
+class KeptRows(Generic[M]):
+    """Every row of a small watched model (groups, organisations, case types), kept per process under the
+    generation. `snapshot()` gives one reading; its `get(pk)` builds a fresh instance from the kept
+    values each time, so a request that changes an instance changes nothing kept.
+
+    Fields in `defer` (a large geometry, say) are not kept: the instances load them on access.
+    """
+
+    def __init__(self, model: type[M], *, defer: tuple[str, ...] = ()) -> None:
+        self.model = model
+        self.defer = defer
+        self._cache: ConfigCache[KeptSnapshot[M]] = ConfigCache(max_entries=1)
+
+    def snapshot(self) -> KeptSnapshot[M]:
+        """The kept rows (1 query when not kept; the generation is read as for any kept value)."""
+        return self._cache.get("rows", self._load)
+
+    def get(self, pk: Any) -> M | None:
+        return self.snapshot().get(pk)
+
+    def clear(self) -> None:
+        self._cache.clear()
+
+    def _load(self) -> KeptSnapshot[M]:
+        fields = [f for f in self.model._meta.concrete_fields if f.name not in self.defer]
+        names = [f.attname for f in fields]
+        # The values as loaded (`__dict__`): modeltranslation's descriptors would give the current
+        # language's value for a translated field's own name.
+        rows = {
+            instance.pk: tuple(instance.__dict__[name] for name in names)
+            for instance in self.model._base_manager.defer(*self.defer)
+        }
+        return KeptSnapshot(self.model, names, rows)
+
+
+class KeptSnapshot(Generic[M]):
+    def __init__(self, model: type[M], names: list[str], rows: dict[Any, tuple[Any, ...]]) -> None:
+        self.model, self.names, self.rows = model, names, rows
+
+    def get(self, pk: Any) -> M | None:
+        row = self.rows.get(pk)
+        return self.model.from_db("default", self.names, row) if row is not None else None

@@ -10,6 +10,7 @@ class OrganizationsConfig(AppConfig):
     def ready(self) -> None:
         from civicdesk.core.config_generation import watch
         from civicdesk.organizations.models import (
+            Area,
             CalendarException,
             OpeningHours,
             Organization,
@@ -17,5 +18,6 @@ class OrganizationsConfig(AppConfig):
             WorkingCalendar,
         )
 
-        # Routing rules that look at office hours keep their calendars (`core.config_generation`).
-        watch(Organization, ServiceGroup, WorkingCalendar, OpeningHours, CalendarException)
+        # Routing rules that look at office hours keep their calendars (`core.config_generation`); staff
+        # pages keep organisations, groups and areas (organizations.selectors).
+        watch(Organization, ServiceGroup, Area, WorkingCalendar, OpeningHours, CalendarException)

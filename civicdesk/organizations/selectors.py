@@ -2,34 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from civicdesk.core.config_generation import ConfigCache
+from civicdesk.core.config_generation import KeptRows
 from civicdesk.organizations.geometry import area_shape, geometry_contains, validate_coordinates
 from civicdesk.organizations.models import Area, Organization, ServiceGroup
 
-# Every service group's row, per process until a group changes (ServiceGroup is watched configuration).
-_GROUP_ROWS: ConfigCache[tuple[list[str], dict[int, tuple[Any, ...]]]] = ConfigCache(max_entries=1)
+# Organisations, service groups and areas are watched configuration (organizations/apps.py): each is
+# kept per process until one changes (ADR 0021). An area's shape is not kept.
+KEPT_ORGANIZATIONS: KeptRows[Organization] = KeptRows(Organization)
+KEPT_GROUPS: KeptRows[ServiceGroup] = KeptRows(ServiceGroup)
+KEPT_AREAS: KeptRows[Area] = KeptRows(Area, defer=("geometry",))
 
 
-def service_group_rows() -> tuple[list[str], dict[int, tuple[Any, ...]]]:
-    """The groups' column names and each group's values by id, as kept (1 query when not kept)."""
-    def load() -> tuple[list[str], dict[int, tuple[Any, ...]]]:
-        names = [field.attname for field in ServiceGroup._meta.concrete_fields]
-        # The loaded values as stored (`__dict__`: modeltranslation's descriptors would give the
-        # current language's name for `name`).
-        return names, {group.pk: tuple(group.__dict__[name] for name in names) for group in ServiceGroup.objects.all()}
-
-    return _GROUP_ROWS.get("rows", load)
-
-
-def service_group_kept(
-    group_id: int, *, kept: tuple[list[str], dict[int, tuple[Any, ...]]] | None = None
-) -> ServiceGroup | None:
-    """A fresh instance of the group from the kept rows (`kept`, else `service_group_rows()`), or None."""
-    names, rows = kept if kept is not None else service_group_rows()
-    row = rows.get(group_id)
-    return ServiceGroup.from_db("default", names, row) if row is not None else None
+def service_group_kept(group_id: int) -> ServiceGroup | None:
+    """A fresh instance of the group from the kept rows (no query while they are kept), or None."""
+    return KEPT_GROUPS.get(group_id)
 
 
 def area_for_point(*, organization: Organization | int, lat: float, lon: float, kind: str | None = None) -> Area | None:

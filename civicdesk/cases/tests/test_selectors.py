@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from civicdesk.accounts.models import User
 from civicdesk.cases import selectors, services
 from civicdesk.cases.models import Case, LinkKind, Status
 from civicdesk.cases.permissions import cases_visible_to
@@ -29,6 +30,7 @@ from civicdesk.cases.selectors import (
     queue_counts,
     queues_for_user,
 )
+from civicdesk.core.config_generation import config_generation_scope
 from civicdesk.core.errors import InvalidInputError, NotFoundError
 from tests.factories import City
 
@@ -258,13 +260,16 @@ def test_comment_requests_on_special_category_cases_are_not_listed_to_those_who_
 
 def test_case_get_for_user_normalises_the_reference(city: City, django_assert_num_queries: Any) -> None:
     case = city.case()
+    Case.objects.filter(pk=case.pk).update(area=city.area_west)
     year, number = case.reference.split("-")
-    user = city.fresh("expert")
-    with django_assert_num_queries(ACCESS_QUERIES + 1):
+    case_get_for_user(user=city.fresh("expert"), reference=case.reference)  # the process's first request
+    user = User.objects.get(pk=city.users["expert"].pk)  # a later request: its access and configuration kept
+    with config_generation_scope(), django_assert_num_queries(2):  # the configuration generation, the case
         found = case_get_for_user(user=user, reference=f" {year}-{int(number)} ")
         # What the case page needs of the row itself is already there.
         shown = (found.organization.name, found.case_type.name, found.owner_group.name, found.area, found.merged_into)
     assert shown[0] == city.org.name
+    assert shown[3] == city.area_west
     assert found.pk == case.pk
     assert case_get_by_id_for_user(user=user, case_id=str(case.pk)).pk == case.pk
     for bad in ("abc", None, "", [1]):

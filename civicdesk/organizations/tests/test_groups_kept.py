@@ -51,3 +51,25 @@ def test_names_are_in_the_current_language(city: Any) -> None:
         assert str(kept) == "Gator"
     with translation.override("en"):
         assert kept.name == "Streets"
+
+
+def test_kept_areas_leave_their_shape_to_load_on_access(city: Any, django_assert_num_queries: Any) -> None:
+    from civicdesk.organizations.selectors import KEPT_AREAS
+
+    KEPT_AREAS.get(city.area_west.pk)
+    area: Any = KEPT_AREAS.get(city.area_west.pk)
+    assert area.name == city.area_west.name
+    assert "geometry" in area.get_deferred_fields()
+    with django_assert_num_queries(1):
+        assert area.geometry == city.area_west.geometry
+
+
+def test_a_renamed_organisation_is_seen_at_once(city: Any) -> None:
+    from civicdesk.organizations.models import Organization
+    from civicdesk.organizations.selectors import KEPT_ORGANIZATIONS
+
+    assert KEPT_ORGANIZATIONS.get(city.org.pk).name == city.org.name  # type: ignore[union-attr]
+    organization = Organization.objects.get(pk=city.org.pk)
+    organization.name = "Uusi kaupunki"
+    organization.save()
+    assert KEPT_ORGANIZATIONS.get(city.org.pk).name == "Uusi kaupunki"  # type: ignore[union-attr]
