@@ -267,6 +267,9 @@ def _case_has(model: type[Any], *fields: str, case_id: int) -> RawSQL:
     return RawSQL(f"EXISTS (SELECT 1 FROM {table} WHERE {where})", (case_id,) * len(fields))  # noqa: S608, S611
 
 
+_TIMELINE_FIELDS = tuple(field.name for field in TimelineEntry._meta.concrete_fields)
+
+
 def case_detail(*, case: Case) -> CaseDetail:
     """Everything a case page shows besides the case row itself (2 to 5 queries, however long the timeline).
 
@@ -276,7 +279,9 @@ def case_detail(*, case: Case) -> CaseDetail:
     """
     annotated = list(
         TimelineEntry.objects.filter(case=case)
+        # Only what names the author (User.__str__): no password hash or address in a page's rows.
         .select_related("actor")
+        .only(*_TIMELINE_FIELDS, "actor__first_name", "actor__last_name", "actor__username")
         .annotate(
             case_has_attachments=_case_has(Attachment, "case", case_id=case.pk),
             case_has_comment_requests=_case_has(CommentRequest, "case", case_id=case.pk),

@@ -500,3 +500,16 @@ def test_the_case_pages_two_lists_are_those_of_their_selectors_with_one_categori
     assert {row.pk for row in found[1]} == {same_and_near.pk, only_near.pk}
     nearby_only = cases_nearby(user=user, case=only_near, limit=10, category_ids=[])
     assert selectors.cases_related_for_page(user=user, case=only_near, limit=10, category_ids=[]) == ([], nearby_only)
+
+
+def test_the_timeline_loads_only_the_authors_names(city: City, django_assert_num_queries: Any) -> None:
+    case = city.case()
+    services.case_add_note(case=case, actor=city.users["expert"], body="Muistiinpano")
+
+    detail = case_detail(case=case)
+
+    entry = next(entry for entry in detail.timeline if entry.actor is not None)
+    actor: Any = entry.actor
+    assert {"password", "email", "last_login"} <= actor.get_deferred_fields()
+    with django_assert_num_queries(0):
+        assert entry.author_display == str(city.users["expert"])
