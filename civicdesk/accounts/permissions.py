@@ -12,6 +12,7 @@ from typing import Any
 from civicdesk.accounts.models import GroupMembership, Membership, Role, User
 from civicdesk.core.config_generation import ConfigCache
 from civicdesk.organizations.models import ServiceGroup
+from civicdesk.organizations.selectors import KEPT_GROUPS
 
 HANDLING_ROLES = frozenset({Role.SERVICE_ADVISOR, Role.EXPERT, Role.EXTERNAL_PARTNER})
 # Roles that may read every (non-special) case of their organisation without acting on it.
@@ -139,7 +140,11 @@ def service_groups_visible_to(user: Any) -> Any:
     return ServiceGroup.objects.filter(organization_id__in=access.organization_ids)
 
 
-def service_group_is_visible_to(user: Any, group: ServiceGroup) -> bool:
-    """What `service_groups_visible_to` says of one group, without a query."""
+def service_group_visible_to(user: Any, group_id: int) -> ServiceGroup | None:
+    """The group with this id if `service_groups_visible_to` would give it, else None; a fresh instance
+    from the rows the process keeps (`organizations.selectors.KEPT_GROUPS`: no query while kept)."""
+    group = KEPT_GROUPS.get(group_id)
+    if group is None:
+        return None
     access = access_for(user)
-    return access.is_superuser or group.organization_id in access.organization_ids
+    return group if access.is_superuser or group.organization_id in access.organization_ids else None

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from civicdesk.accounts.permissions import service_group_is_visible_to, service_groups_visible_to
+from civicdesk.accounts.permissions import service_group_visible_to
 from civicdesk.cases import permissions as policy
 from civicdesk.cases import selectors, services
 from civicdesk.cases.forms import (
@@ -38,7 +38,6 @@ from civicdesk.cases.forms import (
 from civicdesk.cases.models import Case, SavedView
 from civicdesk.core.errors import ActionNotAllowedError, ApplicationError, InvalidInputError, NotFoundError
 from civicdesk.organizations.models import ServiceGroup
-from civicdesk.organizations.selectors import service_group_kept
 
 PREVIEWABLE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
 QUEUE_FILTER_LABELS = {
@@ -79,8 +78,8 @@ def queue_counts(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def queue(request: HttpRequest, group_id: int) -> HttpResponse:
-    group = service_group_kept(group_id)
-    if group is None or not service_group_is_visible_to(request.user, group):
+    group = service_group_visible_to(request.user, group_id)
+    if group is None:
         raise NotFoundError()
     return _case_list_page(
         request, title=str(group), filter_form=QueueFilterForm(request.GET or None, group=group, actor=request.user),
@@ -284,7 +283,7 @@ def saved_view_create(request: HttpRequest) -> HttpResponse:
     if group_id:
         if not (group_id.isascii() and group_id.isdigit() and len(group_id) <= 18):
             raise NotFoundError()
-        group = service_groups_visible_to(request.user).filter(pk=int(group_id)).first()
+        group = service_group_visible_to(request.user, int(group_id))
         if group is None:
             raise NotFoundError()
         fallback = reverse("cases:queue", args=[group.pk])
@@ -355,7 +354,7 @@ def saved_view_delete(request: HttpRequest, view_id: int) -> HttpResponse:
 @require_POST
 def queue_bulk_action(request: HttpRequest, group_id: int) -> HttpResponse:
     """The action bar of a group's queue: one action on the ticked cases, then back to the same list."""
-    group = service_groups_visible_to(request.user).filter(pk=group_id).first()
+    group = service_group_visible_to(request.user, group_id)
     if group is None or not policy.can_view_queue(request.user, group):
         raise NotFoundError()
     return _bulk_action(request, organization_id=group.organization_id, group=group,

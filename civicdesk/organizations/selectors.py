@@ -13,11 +13,6 @@ KEPT_GROUPS: KeptRows[ServiceGroup] = KeptRows(ServiceGroup)
 KEPT_AREAS: KeptRows[Area] = KeptRows(Area, defer=("geometry",))
 
 
-def service_group_kept(group_id: int) -> ServiceGroup | None:
-    """A fresh instance of the group from the kept rows (no query while they are kept), or None."""
-    return KEPT_GROUPS.get(group_id)
-
-
 def area_for_point(*, organization: Organization | int, lat: float, lon: float, kind: str | None = None) -> Area | None:
     """The smallest area of the organisation that contains the point, or None.
 

@@ -1,4 +1,4 @@
-"""organizations.selectors.service_group_kept: the groups' rows kept per process until a group changes."""
+"""organizations.selectors.KEPT_GROUPS and its kin: rows kept per process until one changes."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ import pytest
 from django.utils import translation
 
 from civicdesk.organizations.models import ServiceGroup
-from civicdesk.organizations.selectors import service_group_kept as _kept
+from civicdesk.organizations.selectors import KEPT_GROUPS
 
 pytestmark = pytest.mark.django_db
 
 
 def service_group_kept(group_id: int) -> Any:
-    return _kept(group_id)
+    return KEPT_GROUPS.get(group_id)
 
 
 def test_a_kept_group_is_a_fresh_instance_with_its_values(city: Any, django_assert_num_queries: Any) -> None:
@@ -38,7 +38,7 @@ def test_a_change_to_a_group_is_seen_at_once(city: Any) -> None:
     group.save()
 
     assert not service_group_kept(city.streets.pk).is_active
-    assert _kept(10**9) is None
+    assert KEPT_GROUPS.get(10**9) is None
 
 
 def test_names_are_in_the_current_language(city: Any) -> None:
