@@ -369,13 +369,6 @@ def case_workflow_of(case: Case) -> CaseWorkflow | None:
     return CaseWorkflow.objects.select_related("state", "workflow").filter(case_id=case.pk).first()
 
 
-def case_workflow_shown(case: Case) -> CaseWorkflow | None:
-    """The case's workflow row for the case page: none without a query when the page's selector said
-    there is none (`case_get_for_user(for_page=True)`), else read (1 query)."""
-    if getattr(case, "page_has_workflow", True) is False:
-        return None
-    return case_workflow_of(case)
-
 
 def transitions_from(row: CaseWorkflow, *, user: Any = None) -> list[WorkflowTransition]:
     """The moves out of the case's step; with `user`, only those the user's roles allow."""

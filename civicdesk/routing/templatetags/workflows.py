@@ -12,7 +12,7 @@ from django import template
 
 from civicdesk.cases.permissions import can_handle_case
 from civicdesk.routing.models import ResolutionCode, WorkflowStatus
-from civicdesk.routing.workflows import case_workflow_shown, transitions_from
+from civicdesk.routing.workflows import case_workflow_of, transitions_from
 
 register = template.Library()
 
@@ -21,7 +21,9 @@ register = template.Library()
 def workflow_panel(context: template.Context, case: Any) -> dict[str, Any]:
     request = context.get("request")
     user = getattr(request, "user", None)
-    row = case_workflow_shown(case) if user is not None else None
+    # No query when the case page's selector said the case has no workflow row (`page_has_workflow`).
+    shown = user is not None and getattr(case, "page_has_workflow", True) is not False
+    row = case_workflow_of(case) if shown else None
     if row is None:
         return {"row": None}
     current = row.workflow.status == WorkflowStatus.ACTIVE
