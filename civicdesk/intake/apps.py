@@ -10,8 +10,7 @@ class IntakeConfig(AppConfig):
     def ready(self) -> None:
         from civicdesk.core.config_generation import watch
         from civicdesk.intake.models import MailTemplate
-        from civicdesk.organizations.models import Area
 
-        # Mail templates, and the areas the contact check reads (`accepted_contacts`), are kept per
-        # process until changed (`core.config_generation`).
-        watch(MailTemplate, Area)
+        # Mail templates are kept per process until changed (`core.config_generation`); so are the
+        # areas the contact check reads (`accepted_contacts`), watched by organizations.apps.
+        watch(MailTemplate)

@@ -19,5 +19,5 @@ class OrganizationsConfig(AppConfig):
         )
 
         # Routing rules that look at office hours keep their calendars (`core.config_generation`); staff
-        # pages keep organisations, groups and areas (organizations.selectors).
+        # pages keep organisations, groups and areas (organizations.selectors), the contact check areas.
         watch(Organization, ServiceGroup, Area, WorkingCalendar, OpeningHours, CalendarException)
