@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from django.core.cache import cache
@@ -39,3 +40,15 @@ def drain_soon(task: Any, *, key: str, window_seconds: float = 1.0) -> None:
         _asked[key] = window
     except Exception:
         logger.warning("could not queue the drain %s; the beat will run it", key, exc_info=True)
+
+
+def waiting_ids(rows: Any, *, batch: int) -> Iterator[int]:
+    """The ids of `rows` (a queryset of what waits), oldest first, read `batch` at a time: each id once,
+    and a row that stops waiting meanwhile is not read again."""
+    last_id = 0
+    while True:
+        ids = list(rows.filter(pk__gt=last_id).order_by("pk").values_list("pk", flat=True)[:batch])
+        if not ids:
+            return
+        yield from ids
+        last_id = ids[-1]

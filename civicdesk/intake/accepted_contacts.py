@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from civicdesk.cases.models import Case, CaseType, Category, FeedbackSubtype
 from civicdesk.cases.services import SUPPORTED_LANGUAGES, email_clean, phone_clean, text_field_clean
 from civicdesk.core.config_generation import ConfigCache
-from civicdesk.core.drains import drain_soon
+from civicdesk.core.drains import drain_soon, waiting_ids
 from civicdesk.core.errors import ApplicationError, InvalidInputError
 from civicdesk.intake.models import AcceptedContact, AcceptedState
 from civicdesk.intake.services import case_intake, title_from_text
@@ -161,7 +161,7 @@ def contact_check(
 
 
 # An organisation's areas (id, version, bounding box, shape), kept per process until configuration
-# changes (ADR 0021; `intake.apps` watches Area): the area check costs no query in the request.
+# changes (ADR 0021; `organizations.apps` watches Area): the area check costs no query in the request.
 _AREAS: ConfigCache[tuple[tuple[int, str, float, float, float, float, Any], ...]] = ConfigCache(max_entries=200)
 
 
@@ -256,16 +256,11 @@ def accepted_contacts_drain(*, batch_size: int = DRAIN_BATCH, limit: int | None 
     tried once per drain; what failed waits for the next one.
     """
     made = 0
-    last_id = 0
-    while limit is None or made < limit:
-        ids = list(AcceptedContact.objects.filter(state=AcceptedState.ACCEPTED, pk__gt=last_id)
-                   .order_by("pk").values_list("pk", flat=True)[:batch_size])
-        if not ids:
+    for contact_id in waiting_ids(AcceptedContact.objects.filter(state=AcceptedState.ACCEPTED), batch=batch_size):
+        if limit is not None and made >= limit:
             break
-        for contact_id in ids:
-            if accepted_contact_process(contact_id=contact_id) is not None:
-                made += 1
-        last_id = ids[-1]
+        if accepted_contact_process(contact_id=contact_id) is not None:
+            made += 1
     return made
 
 

@@ -35,7 +35,7 @@ from civicdesk.accounts.models import Role, User
 from civicdesk.cases import services as case_services
 from civicdesk.cases.attachments import ValidatedFile, attachment_validate
 from civicdesk.cases.models import Case, Channel, TimelineEntry
-from civicdesk.core.drains import drain_soon
+from civicdesk.core.drains import drain_soon, waiting_ids
 from civicdesk.core.errors import ApplicationError, InvalidInputError
 from civicdesk.core.follow_ups import committed_row_keep, follow_up, follow_ups_here
 from civicdesk.core.process_cache import ProcessCache
@@ -207,19 +207,13 @@ def inbound_emails_drain(*, limit: int | None = None) -> tuple[int, bool]:
     skipped (`SKIP LOCKED`), and it is handled there."""
     limit = DRAIN_MAX if limit is None else limit
     handled = 0
-    last_id = 0
-    while True:
-        ids = list(InboundEmail.objects.filter(state=InboundState.RECEIVED, pk__gt=last_id)
-                   .order_by("pk").values_list("pk", flat=True)[:DRAIN_BATCH])
-        if not ids:
-            return handled, False
-        for inbound_id in ids:
-            if handled >= limit:
-                return handled, True
-            with follow_ups_here():
-                inbound_email_process(inbound_id=inbound_id, skip_locked=True)
-            handled += 1
-            last_id = inbound_id
+    for inbound_id in waiting_ids(InboundEmail.objects.filter(state=InboundState.RECEIVED), batch=DRAIN_BATCH):
+        if handled >= limit:
+            return handled, True
+        with follow_ups_here():
+            inbound_email_process(inbound_id=inbound_id, skip_locked=True)
+        handled += 1
+    return handled, False
 
 
 def inbound_email_store(*, raw: bytes, source: str, mailbox: Mailbox, size: int | None = None) -> InboundEmail:
