@@ -87,7 +87,7 @@ CASE_COLUMNS = [
     "status", "resolution", "public_works_status", "priority", "owner_group_id", "handler_id", "due_at",
     "contains_special_categories", "public_title", "public_text", "public_answer", "is_published",
     "published_at", "merged_into_id", "tracking_token", "created_at", "updated_at", "last_activity_at",
-    "first_response_at", "closed_at",
+    "first_response_at", "closed_at", "form_answers",
 ]
 ENTRY_COLUMNS = ["id", "case_id", "kind", "actor_id", "actor_label", "body", "data", "is_internal",
                  "delivery_state", "comment_request_id", "original_case_reference", "created_at"]
@@ -785,6 +785,7 @@ class Generator:
                 fmt_ts(last) if published else None, merged_into, token,
                 fmt_ts(created), fmt_ts(last), fmt_ts(last),
                 fmt_ts(first_response) if first_response else None, fmt_ts(last) if closed else None,
+                "{}",  # form_answers: the bench's cases come from no form with extra questions
             ]))
         self.stats["case_categories"] = self.case_category_id
         self.stats["shares"] = self.share_id
