@@ -9,8 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from dataclasses import replace as dataclass_replace
 from typing import Any, NamedTuple, cast
 
 from django.apps import apps
@@ -49,6 +50,7 @@ from civicdesk.cases.permissions import (
 from civicdesk.cases.querysets import SEARCH_CONFIGS
 from civicdesk.core.config_generation import KeptRows
 from civicdesk.core.errors import InvalidInputError, NotFoundError
+from civicdesk.core.kept_queries import KeptQuery
 from civicdesk.core.phone_numbers import phone_normalize
 from civicdesk.organizations.geometry import degrees_around
 from civicdesk.organizations.models import ServiceGroup
@@ -127,6 +129,23 @@ class CasePage:
         return self.page > 1
 
 
+class _KeptList(NamedTuple):
+    """A list query whose SQL the process keeps (core.kept_queries): `build(**slots)` gives its queryset,
+    `owner` (the user's access) and `key` say what else its SQL depends on."""
+
+    build: Callable[..., Any]
+    owner: Any
+    key: Hashable
+    slots: dict[str, Any]
+
+
+_LIST_ROWS = KeptQuery("cases.list_rows")
+
+
+def _row_values(build: Callable[..., Any]) -> Callable[..., Any]:
+    return lambda **slots: build(**slots).values_list(*_ROW_FIELDS)
+
+
 def _rows(cases: Any) -> list[CaseRow]:
     """Evaluate a list query as `CaseRow`s, with each row's categories from one more query (2 queries).
 
@@ -139,7 +158,11 @@ def _rows(cases: Any) -> list[CaseRow]:
 def _rows_many(querysets: Sequence[Any]) -> list[list[CaseRow]]:
     """Several list queries as `CaseRow`s, their rows' categories from one query for all of them
     (one query per list, and one more if any has rows)."""
-    found = [list(cases.values_list(*_ROW_FIELDS)) for cases in querysets]
+    found = [
+        _LIST_ROWS.rows(_row_values(item.build), owner=item.owner, key=item.key, **item.slots)
+        if isinstance(item, _KeptList) else list(item.values_list(*_ROW_FIELDS))
+        for item in querysets
+    ]
     names: dict[int, list[str]] = {row[0]: [] for rows in found for row in rows}
     if names:
         for case_id, name in (
@@ -191,26 +214,39 @@ def case_get_for_user(
     if not match:
         raise NotFoundError()
     normalised = f"{match.group(1)}-{int(match.group(2)):06d}"
-    cases = cases_visible_to(user).filter(reference=normalised)
-    if organization_id is not None:
-        cases = cases.filter(organization_id=organization_id)
-    # The organisation, type, group and area come from the rows the process keeps (`_with_kept`).
-    cases = cases.select_related("handler")
-    if for_page:
-        def exists(model: str, **where: Any) -> Exists:
-            return Exists(apps.get_model(model).objects.filter(case_id=OuterRef("pk"), **where))
 
-        cases = cases.annotate(
-            page_has_service_level=exists("routing.CaseServiceLevel"),
-            page_has_workflow=exists("routing.CaseWorkflow"),
-            page_has_suggestions=exists("routing.DuplicateSuggestion", state="suggested"),
-            page_followed=exists("notifications.CaseFollow", user_id=user.pk),
-        )
-    found = list(cases.defer("search_vector")[:2])
+    def build(reference: str, **more: Any) -> CaseQuerySet:
+        cases = cases_visible_to(user).filter(reference=reference)
+        if organization_id is not None:
+            cases = cases.filter(organization_id=more["organization_id"])
+        # The organisation, type, group and area come from the rows the process keeps (`_with_kept`).
+        cases = cases.select_related("handler")
+        if for_page:
+            def exists(model: str, **where: Any) -> Exists:
+                return Exists(apps.get_model(model).objects.filter(case_id=OuterRef("pk"), **where))
+
+            cases = cases.annotate(
+                page_has_service_level=exists("routing.CaseServiceLevel"),
+                page_has_workflow=exists("routing.CaseWorkflow"),
+                page_has_suggestions=exists("routing.DuplicateSuggestion", state="suggested"),
+                page_followed=exists("notifications.CaseFollow", user_id=more["user_id"]),
+            )
+        return cases.defer("search_vector")[:2]
+
+    slots: dict[str, Any] = {"reference": normalised}
+    if organization_id is not None:
+        slots["organization_id"] = organization_id
+    if for_page:
+        slots["user_id"] = user.pk
+    found = _CASE_READ.instances(build, owner=access_for(user), key=for_page, **slots)
     if len(found) != 1:
         # Two organisations with the same number and no organisation given: ambiguous, treat as missing.
         raise NotFoundError()
     return case_loaded_as_visible(user, _with_kept(found[0]))
+
+
+# The case read's SQL, kept per user's access (core.kept_queries; ADR 0026).
+_CASE_READ = KeptQuery("cases.case_read")
 
 
 # A case's configuration, taken from the rows the process keeps rather than joined into its query.
@@ -340,7 +376,7 @@ def case_detail(*, case: Case) -> CaseDetail:
     )
 
 
-def _apply_queue_filter(cases: CaseQuerySet, status_filter: str, now: dt.datetime) -> CaseQuerySet:
+def _apply_queue_filter(cases: CaseQuerySet, status_filter: str, now: dt.datetime | None) -> CaseQuerySet:
     if status_filter == "open":
         return cases.open()
     if status_filter == "new":
@@ -348,7 +384,7 @@ def _apply_queue_filter(cases: CaseQuerySet, status_filter: str, now: dt.datetim
     if status_filter == "waiting":
         return cases.filter(status=Status.WAITING)
     if status_filter == "overdue":
-        return cases.overdue(now)
+        return cases.overdue(now or timezone.now())
     if status_filter == "closed":
         return cases.closed()
     return cases
@@ -415,10 +451,15 @@ def cases_in_queue(
     if not can_view_queue(user, service_group):
         raise NotFoundError()
     access = access_for(user)
-    cases = Case.objects.filter(owner_group=service_group)
-    if not access.is_superuser:
-        cases = cases.filter(_special_categories_filter(access))
-    return _case_page(cases, status_filter=status_filter, sort=sort, page=page, page_size=page_size, filters=filters)
+
+    def queue(group_id: int) -> CaseQuerySet:
+        cases = Case.objects.filter(owner_group_id=group_id)
+        if not access.is_superuser:
+            cases = cases.filter(_special_categories_filter(access))
+        return cases
+
+    return _case_page(queue, owner=access, key="queue", slots={"group_id": service_group.pk},
+                      status_filter=status_filter, sort=sort, page=page, page_size=page_size, filters=filters)
 
 
 def cases_of_organization(
@@ -438,36 +479,73 @@ def cases_of_organization(
     """
     if not can_view_organization_list(user, organization_id):
         raise NotFoundError()
-    cases = cases_visible_to(user).filter(organization_id=organization_id)
-    return _case_page(cases, status_filter=status_filter, sort=sort, page=page, page_size=page_size, filters=filters)
+
+    def contacts(organization_id: int) -> CaseQuerySet:
+        return cases_visible_to(user).filter(organization_id=organization_id)
+
+    return _case_page(contacts, owner=access_for(user), key="organization", slots={"organization_id": organization_id},
+                      status_filter=status_filter, sort=sort, page=page, page_size=page_size, filters=filters)
+
+
+# A list page's count and rows, kept compiled per user's access and list (core.kept_queries; ADR 0026).
+_LIST_COUNT = KeptQuery("cases.list_count")
+# QueueFilters' fields that reach the SQL as one parameter each (the others change its text: in the key).
+_FILTER_SLOTS = ("category_id", "case_type_id", "channel", "area_id", "handler_id", "text")
 
 
 def _case_page(
-    cases: CaseQuerySet,
+    base: Callable[..., CaseQuerySet],
     *,
+    owner: Any,
+    key: Hashable,
+    slots: dict[str, Any],
     status_filter: str,
     sort: str,
     page: Any,
     page_size: int | None,
     filters: QueueFilters | None,
 ) -> CasePage:
+    """One page of the list `base(**slots)` gives. Its SQL is kept per `owner` (the user's access) and
+    `key` (which list), with the status filter, the narrowing filters present, the sort and the page."""
     if status_filter not in QUEUE_FILTERS or sort not in SORTS:
         raise InvalidInputError(_("Unknown filter or sort order."), field="filter")
     number = _page_number(page)
     size = page_size or settings.CASES_PAGE_SIZE
-    cases = _apply_queue_filter(cases, status_filter, timezone.now())
+    slots = dict(slots)
+    if status_filter == "overdue":
+        slots["now"] = timezone.now()
+    filter_key: tuple[Any, ...] = ()
     if filters is not None:
-        cases = _apply_queue_filters(cases, filters)
+        present = [name for name in _FILTER_SLOTS if getattr(filters, name) not in (None, "", 0)]
+        filter_key = (tuple(present), filters.handler_id == 0, filters.published)
+        slots.update({f"filter_{name}": getattr(filters, name) for name in present})
+
+    def build(**values: Any) -> CaseQuerySet:
+        cases = _apply_queue_filter(base(**{name: values[name] for name in slots if name in values
+                                             and not name.startswith("filter_") and name != "now"}),
+                                    status_filter, values.get("now"))
+        if filters is not None:
+            cases = _apply_queue_filters(cases, dataclass_replace(filters, **{
+                name.removeprefix("filter_"): value for name, value in values.items() if name.startswith("filter_")
+            }))
+        return cases
+
+    list_key = (key, status_filter, filter_key)
     offset = (number - 1) * size
     # Counting a queue of tens of thousands exactly costs more than the page itself; beyond
     # COUNT_AHEAD rows past this page the page says "more than N".
     limit = offset + size + COUNT_AHEAD
-    total = cases[:limit].count()
+    total = _LIST_COUNT.count(build, limit=limit, owner=owner, key=list_key, **slots)
     rows: list[CaseRow] = []
     if offset < total:
-        # Pick the page's ids from the index first, then load only those rows.
-        page_ids = cases.order_by(*SORTS[sort]).values("pk")[offset : offset + size]
-        rows = _rows(Case.objects.filter(pk__in=page_ids).order_by(*SORTS[sort]))
+        order = SORTS[sort]
+
+        def page_rows(**values: Any) -> CaseQuerySet:
+            # Pick the page's ids from the index first, then load only those rows.
+            page_ids = build(**values).order_by(*order).values("pk")[offset : offset + size]
+            return Case.objects.filter(pk__in=page_ids).order_by(*order)
+
+        rows = _rows(_KeptList(page_rows, owner, (*list_key, sort, offset, size), slots))
     return CasePage(cases=rows, page=number, page_size=size, total=total, total_is_exact=total < limit)
 
 
@@ -604,21 +682,31 @@ def cases_of_same_customer(*, user: Any, case: Case, limit: int = 20) -> list[Ca
     return _rows(query) if query is not None else []
 
 
-def _same_customer_query(*, user: Any, case: Case, limit: int) -> Any:
-    if not case.customer_email and not case.customer_phone:
+def _same_customer_query(*, user: Any, case: Case, limit: int) -> _KeptList | None:
+    email, phone = case.customer_email, case.customer_phone
+    if not email and not phone:
         return None
-    same = Q()
-    if case.customer_email:
-        same |= Q(customer_email=case.customer_email)
-    if case.customer_phone:
-        same |= Q(customer_phone=case.customer_phone)
-    return (
-        cases_visible_to(user)
-        .filter(organization_id=case.organization_id)
-        .filter(same)
-        .exclude(pk=case.pk)
-        .order_by("-created_at")[:limit]
-    )
+
+    def build(*, organization_id: int, case_id: int, email: str = "", phone: str = "") -> CaseQuerySet:
+        same = Q()
+        if email:
+            same |= Q(customer_email=email)
+        if phone:
+            same |= Q(customer_phone=phone)
+        return (
+            cases_visible_to(user)
+            .filter(organization_id=organization_id)
+            .filter(same)
+            .exclude(pk=case_id)
+            .order_by("-created_at")[:limit]
+        )
+
+    slots: dict[str, Any] = {"organization_id": case.organization_id, "case_id": case.pk}
+    if email:
+        slots["email"] = email
+    if phone:
+        slots["phone"] = phone
+    return _KeptList(build, access_for(user), ("same-customer", bool(email), bool(phone), limit), slots)
 
 
 # What "nearby" means on the case page (R4.6, R4.9): this far, this recent.
@@ -639,29 +727,41 @@ def cases_nearby(
 
 def _nearby_query(
     *, user: Any, case: Case, radius_m: float, days: int, limit: int, category_ids: Sequence[int] | None
-) -> Any:
+) -> _KeptList | None:
     if case.lat is None or case.lon is None:
         return None
     dlat, dlon = degrees_around(case.lat, radius_m)
     if category_ids is None:
         category_ids = list(case.case_categories.values_list("category_id", flat=True))
-    since = case.created_at - dt.timedelta(days=days)
-    candidates = (
-        cases_visible_to(user)
-        .filter(
-            organization_id=case.organization_id,
-            lat__range=(case.lat - dlat, case.lat + dlat),
-            lon__range=(case.lon - dlon, case.lon + dlon),
-            created_at__gte=since,
+    category_count = len(category_ids)
+
+    def build(*, organization_id: int, case_id: int, lat_min: float, lat_max: float, lon_min: float, lon_max: float,
+              since: dt.datetime, **categories: int) -> CaseQuerySet:
+        candidates = (
+            cases_visible_to(user)
+            .filter(
+                organization_id=organization_id,
+                lat__range=(lat_min, lat_max),
+                lon__range=(lon_min, lon_max),
+                created_at__gte=since,
+            )
+            .exclude(pk=case_id)
         )
-        .exclude(pk=case.pk)
-    )
-    if category_ids:
-        # EXISTS rather than a join and DISTINCT over the wide rows: the same cases, far cheaper to plan and run.
-        candidates = candidates.filter(
-            Exists(CaseCategory.objects.filter(case_id=OuterRef("pk"), category_id__in=list(category_ids)))
-        )
-    return candidates.order_by("-created_at")[:limit]
+        if categories:
+            # EXISTS rather than a join and DISTINCT over the wide rows: the same cases, far cheaper to plan and run.
+            candidates = candidates.filter(Exists(CaseCategory.objects.filter(
+                case_id=OuterRef("pk"), category_id__in=[categories[f"category_{i}"] for i in range(category_count)]
+            )))
+        return candidates.order_by("-created_at")[:limit]
+
+    slots: dict[str, Any] = {
+        "organization_id": case.organization_id, "case_id": case.pk,
+        "lat_min": float(case.lat - dlat), "lat_max": float(case.lat + dlat),
+        "lon_min": float(case.lon - dlon), "lon_max": float(case.lon + dlon),
+        "since": case.created_at - dt.timedelta(days=days),
+        **{f"category_{i}": int(category_id) for i, category_id in enumerate(category_ids)},
+    }
+    return _KeptList(build, access_for(user), ("nearby", category_count, limit), slots)
 
 
 def cases_related_for_page(
