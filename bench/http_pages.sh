@@ -69,7 +69,9 @@ server_version() {  # SERVER → "uvicorn 0.54.0"
     case "$1" in
         uvicorn) package=uvicorn ;;
         gunicorn-sync|gunicorn-gthread) package=gunicorn ;;
-        *) echo "a server must be uvicorn, gunicorn-sync or gunicorn-gthread, not '$1'" >&2; return 2 ;;
+        granian-wsgi|granian-asgi) package=granian ;;
+        *) echo "a server must be uvicorn, gunicorn-sync, gunicorn-gthread, granian-wsgi or granian-asgi, not '$1'" >&2
+           return 2 ;;
     esac
     version="$("$BIN/python" -c "import importlib.metadata as m; print(m.version('$package'))" 2>/dev/null)" \
         || { echo "$package is not installed: .venv/bin/pip install $package" >&2; return 2; }
@@ -148,6 +150,13 @@ server_command_for() {  # SERVER WORKERS THREADS PORT → the command in the arr
         gunicorn-gthread)
             server_command=("$BIN/gunicorn" bench.http_server_wsgi:application --bind "127.0.0.1:$4"
                 --workers "$2" --worker-class gthread --threads "$3" --no-control-socket --log-level warning) ;;
+        granian-wsgi)
+            # Granian's Rust HTTP server calling Django's WSGI handler in one blocking thread per worker.
+            server_command=("$BIN/granian" --interface wsgi bench.http_server_wsgi:application --host 127.0.0.1
+                --port "$4" --workers "$2" --blocking-threads 1 --no-access-log --log-level warning) ;;
+        granian-asgi)
+            server_command=("$BIN/granian" --interface asgi config.asgi:application --host 127.0.0.1
+                --port "$4" --workers "$2" --no-access-log --log-level warning) ;;
     esac
 }
 
