@@ -21,6 +21,7 @@ from django.db import connection
 from django.db.models import Count, Exists, F, ForeignKey, OrderBy, OuterRef, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from civicdesk.accounts.models import Role
@@ -165,11 +166,7 @@ def _rows_many(querysets: Sequence[Any]) -> list[list[CaseRow]]:
     ]
     names: dict[int, list[str]] = {row[0]: [] for rows in found for row in rows}
     if names:
-        for case_id, name in (
-            Category.objects.filter(case_categories__case_id__in=list(names))
-            .order_by("case_categories__case_id", "-case_categories__is_primary", "name")
-            .values_list("case_categories__case_id", "name")
-        ):
+        for case_id, name in _category_names(list(names)):
             names[case_id].append(name)
     return [
         [
@@ -184,6 +181,39 @@ def _rows_many(querysets: Sequence[Any]) -> list[list[CaseRow]]:
         ]
         for rows in found
     ]
+
+
+# The categories of a list's cases, kept compiled per language and number of cases (core.kept_queries).
+_CATEGORY_NAMES = KeptQuery("cases.category_names", reads_configuration=False)
+
+
+def _category_names(case_ids: list[int]) -> list[tuple[int, str]]:
+    """(case id, category name) for these cases, each case's primary category first, then by name.
+
+    The name is the current language's, else the first of MODELTRANSLATION_FALLBACK_LANGUAGES that has
+    one (what modeltranslation gives for `name`), sorted by the current language's column as
+    modeltranslation sorts `name`. Read from the join table with the translated columns named, so
+    that the statement can be kept (modeltranslation's own values query cannot).
+    """
+    language = get_language() or settings.MODELTRANSLATION_DEFAULT_LANGUAGE
+    if language not in _NAME_LANGUAGES:
+        language = settings.MODELTRANSLATION_DEFAULT_LANGUAGE
+    languages = [language, *(code for code in settings.MODELTRANSLATION_FALLBACK_LANGUAGES if code != language)]
+    columns = [f"category__name_{code}" for code in languages]
+
+    def build(**ids: int) -> Any:
+        return (
+            CaseCategory.objects.filter(case_id__in=list(ids.values()))
+            .order_by("case_id", "-is_primary", f"category__name_{language}")
+            .values_list("case_id", *columns, "category__name")
+        )
+
+    rows = _CATEGORY_NAMES.rows(build, key=(language, len(case_ids)),
+                                **{f"case_{i}": case_id for i, case_id in enumerate(case_ids)})
+    return [(row[0], next((name for name in row[1:] if name), "")) for row in rows]
+
+
+_NAME_LANGUAGES = frozenset(code for code, _name in settings.LANGUAGES)
 
 
 def _page_number(page: Any) -> int:
@@ -306,6 +336,27 @@ def _case_has(model: type[Any], *fields: str, case_id: int) -> RawSQL:
 _TIMELINE_FIELDS = tuple(field.name for field in TimelineEntry._meta.concrete_fields)
 
 
+def _timeline_of(case_id: int) -> Any:
+    return (
+        TimelineEntry.objects.filter(case_id=case_id)
+        # Only what names the author (User.__str__): no password hash or address in a page's rows.
+        .select_related("actor")
+        .only(*_TIMELINE_FIELDS, "actor__first_name", "actor__last_name", "actor__username")
+        .annotate(
+            case_has_attachments=_case_has(Attachment, "case", case_id=case_id),
+            case_has_comment_requests=_case_has(CommentRequest, "case", case_id=case_id),
+            case_has_links=_case_has(CaseLink, "from_case", "to_case", case_id=case_id),
+        )
+        .order_by("created_at", "id")
+    )
+
+
+# The case page's timeline and categories, their SQL kept per process (core.kept_queries; the categories'
+# per language, which decides the column they are sorted by).
+_TIMELINE = KeptQuery("cases.timeline", reads_configuration=False)
+_CASE_CATEGORIES = KeptQuery("cases.case_categories", reads_configuration=False)
+
+
 def case_detail(*, case: Case) -> CaseDetail:
     """Everything a case page shows besides the case row itself (2 to 5 queries, however long the timeline).
 
@@ -313,18 +364,7 @@ def case_detail(*, case: Case) -> CaseDetail:
     Most cases have no attachments, comment requests or links: the timeline's query also says
     whether each exists (three `EXISTS` the database answers once), and only those that do are read.
     """
-    annotated = list(
-        TimelineEntry.objects.filter(case=case)
-        # Only what names the author (User.__str__): no password hash or address in a page's rows.
-        .select_related("actor")
-        .only(*_TIMELINE_FIELDS, "actor__first_name", "actor__last_name", "actor__username")
-        .annotate(
-            case_has_attachments=_case_has(Attachment, "case", case_id=case.pk),
-            case_has_comment_requests=_case_has(CommentRequest, "case", case_id=case.pk),
-            case_has_links=_case_has(CaseLink, "from_case", "to_case", case_id=case.pk),
-        )
-        .order_by("created_at", "id")
-    )
+    annotated = _TIMELINE.instances(_timeline_of, case_id=case.pk)
     # Without a timeline entry (none is ever missing in practice) nothing is known: read them all.
     present = annotated[0] if annotated else None
     timeline = cast(list[TimelineEntry], annotated)
@@ -365,7 +405,11 @@ def case_detail(*, case: Case) -> CaseDetail:
         if present is None or present.case_has_links
         else []
     )
-    categories = list(case.categories.order_by("-case_categories__is_primary", "name"))
+    categories = _CASE_CATEGORIES.instances(
+        lambda case_id: Category.objects.filter(case_categories__case_id=case_id).order_by(
+            "-case_categories__is_primary", "name"),
+        key=get_language(), case_id=case.pk,
+    )
     return CaseDetail(
         case=case,
         timeline=timeline,

@@ -94,8 +94,11 @@ class KeptQuery:
     query cannot be kept.
     """
 
-    def __init__(self, name: str, *, max_entries: int = 2000) -> None:
+    def __init__(self, name: str, *, max_entries: int = 2000, reads_configuration: bool = True) -> None:
+        """`reads_configuration=False`: the SQL does not depend on configuration (no owner is needed, and
+        the generation is not read)."""
         self.name = name
+        self.reads_configuration = reads_configuration
         self._max_entries = max_entries
         self._entries: dict[Hashable, Any] = {}
         self._lock = threading.Lock()
@@ -144,7 +147,7 @@ class KeptQuery:
             return unkept()
         # An owner the process keeps under the configuration generation (a user's access) is replaced
         # when the generation changes: its identity says enough. Without one, the generation is read.
-        generation = config_generation() if owner is None else 0
+        generation = config_generation() if owner is None and self.reads_configuration else 0
         full_key = self._full_key(owner, key, slots)
         entry = self._entries.get(full_key)
         if entry is _UNKEPT:

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db.models import BooleanField, Exists, OuterRef, Q, Value
 
+from civicdesk.core.kept_queries import KeptQuery
 from civicdesk.accounts.permissions import access_for
 from civicdesk.cases.models import Case
 from civicdesk.cases.permissions import cases_visible_to
@@ -38,11 +39,18 @@ class UnreadBadge:
     more: bool  # there are more than `count` (the badge says "99+")
 
 
+# The badge's count on every staff page, its SQL kept per process (core.kept_queries).
+_BADGE_COUNT = KeptQuery("notifications.badge_count", reads_configuration=False)
+
+
 def unread_badge_for(*, user: Any) -> UnreadBadge:
     """The nav badge: unread notifications, counted up to BADGE_CAP + 1 (1 query, none when anonymous)."""
     if not getattr(user, "is_authenticated", False):
         return UnreadBadge(count=0, more=False)
-    count = Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True)[: BADGE_CAP + 1].count()
+    count = _BADGE_COUNT.count(
+        lambda user_id: Notification.objects.filter(recipient_id=user_id, read_at__isnull=True),
+        limit=BADGE_CAP + 1, user_id=user.pk,
+    )
     return UnreadBadge(count=min(count, BADGE_CAP), more=count > BADGE_CAP)
 
 

@@ -516,3 +516,33 @@ def test_the_timeline_loads_only_the_authors_names(city: City, django_assert_num
     assert {"password", "email", "last_login"} <= actor.get_deferred_fields()
     with django_assert_num_queries(0):
         assert entry.author_display == str(city.users["expert"])
+
+
+def test_list_rows_name_categories_in_the_current_language_with_fallbacks(city: City) -> None:
+    """The list's category names: the language's own, else Finnish, English, Swedish (modeltranslation's
+    fallbacks), primary first, then by the language's names; as the ORM's translated `name` gives them."""
+    from django.utils import translation
+
+    from civicdesk.cases.models import Category
+
+    Category.objects.filter(pk=city.category_streets.pk).update(name_sv="Gator", name_en="Streets")
+    Category.objects.filter(pk=city.category_parks.pk).update(name_sv="", name_en="Parks")
+    Category.objects.filter(pk=city.category_social.pk).update(name_sv="Socialtjänst", name_en="")
+    case = city.case(categories=[city.category_social, city.category_parks, city.category_streets])
+    other = city.case(categories=[city.category_parks])
+    user = city.fresh("advisor")
+    for language in ("fi", "sv", "en"):
+        with translation.override(language):
+            page = selectors.cases_of_organization(user=user, organization_id=city.org.pk, status_filter="all")
+            rows = {row.pk: row.category_names for row in page.cases}
+            expected = [
+                str(category) for category in Category.objects.filter(case_categories__case=case)
+                .order_by("-case_categories__is_primary", "name")
+            ]
+            assert list(rows[case.pk]) == expected
+            assert list(rows[other.pk]) == [str(Category.objects.get(pk=city.category_parks.pk))]
+    with translation.override("sv"):
+        page = selectors.cases_of_organization(user=user, organization_id=city.org.pk, status_filter="all")
+        names = next(row.category_names for row in page.cases if row.pk == case.pk)
+        assert names[0] == "Socialtjänst"  # the primary category first
+        assert sorted(names[1:]) == ["Gator", "Puistot"]  # no Swedish name: the Finnish one
