@@ -12,10 +12,10 @@ from typing import Any
 
 from django.db.models import BooleanField, Exists, OuterRef, Q, Value
 
-from civicdesk.core.kept_queries import KeptQuery
 from civicdesk.accounts.permissions import access_for
 from civicdesk.cases.models import Case
 from civicdesk.cases.permissions import cases_visible_to
+from civicdesk.core.kept_queries import KeptQuery
 from civicdesk.notifications.models import (
     DEFAULT_EMAIL_INTERVAL,
     CaseFollow,
