@@ -833,6 +833,9 @@ def queues_for_user(*, user: Any) -> list[ServiceGroup]:
 # --- saved views and bulk actions ---------------------------------------------------------
 
 
+_SAVED_VIEWS = KeptQuery("cases.saved_views")
+
+
 def saved_views_of(*, user: Any) -> list[SavedView]:
     """The user's own saved views, in their order, with each queue's group (1 query; the groups come
     from the rows the process keeps).
@@ -842,10 +845,15 @@ def saved_views_of(*, user: Any) -> list[SavedView]:
     access = access_for(user)
     if access.user_id is None:
         return []
-    views = SavedView.objects.filter(user_id=access.user_id)
-    if not access.is_superuser:
-        views = views.filter(organization_id__in=access.organization_ids)
-    found = list(views.order_by("position", "id"))
+
+    def build() -> Any:
+        views = SavedView.objects.filter(user_id=access.user_id)
+        if not access.is_superuser:
+            views = views.filter(organization_id__in=access.organization_ids)
+        return views.order_by("position", "id")
+
+    # Everything in its SQL comes from the user's access: kept with it (core.kept_queries).
+    found = _SAVED_VIEWS.instances(build, owner=access)
     group_field = SavedView._meta.get_field("service_group")
     groups = KEPT_GROUPS.snapshot() if any(view.service_group_id is not None for view in found) else None
     for view in found:
