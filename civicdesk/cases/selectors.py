@@ -843,11 +843,12 @@ def saved_views_of(*, user: Any) -> list[SavedView]:
     Views of organisations where the user no longer holds a role are left out.
     """
     access = access_for(user)
-    if access.user_id is None:
+    user_id = access.user_id
+    if user_id is None:
         return []
 
     def build() -> Any:
-        views = SavedView.objects.filter(user_id=access.user_id)
+        views = SavedView.objects.filter(user_id=user_id)
         if not access.is_superuser:
             views = views.filter(organization_id__in=access.organization_ids)
         return views.order_by("position", "id")
