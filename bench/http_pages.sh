@@ -13,11 +13,13 @@
 #      settings need one: cache, channel layer);
 #   3. collects static files for the manifest storage (var/bench-static; bench/static_storage.py);
 #   4. `bench/http_pages.py prepare`: users, sessions, URLs and SQL queries per page;
-#   5. starts the production server as docs/guides/operations.md runs it — uvicorn with
-#      WORKERS worker processes (default: one per core), `--lifespan off`, no access log —
-#      on settings bench.settings_http (config.settings.production, DEBUG off, plus /hello);
-#      or, with SERVER=gunicorn-sync / gunicorn-gthread, gunicorn's WSGI workers (WORKERS processes,
-#      THREADS threads each for gthread) on bench/http_server_wsgi.py, same settings, no access log;
+#   5. starts the production server as docs/guides/operations.md runs it (ADR 0027) — gunicorn's sync
+#      WSGI workers on config/wsgi.py, WORKERS processes (default: one per core), no access log — on
+#      settings bench.settings_http (config.settings.production, DEBUG off, plus /hello);
+#      or, with SERVER=uvicorn, uvicorn's ASGI workers on config/asgi.py (`--lifespan off`), as the
+#      embedded `make run` and the websocket processes run; SERVER=gunicorn-gthread (THREADS threads
+#      per worker), granian-wsgi and granian-asgi (granian is not in the requirements:
+#      .venv/bin/pip install granian) for comparisons;
 #      or, with SERVERS="uvicorn:2 gunicorn-sync:5 …" (SERVER:WORKERS[:THREADS] each), all of these at
 #      once on PORT, PORT+1, …: an A/B on a shared machine, each measurement taken on every server in
 #      turn (the order rotates each round), so that the neighbours' load falls on all of them alike;
@@ -29,8 +31,8 @@
 # server (<server>-w<workers>[-t<threads>]) and compare.md, the servers side by side. The bench database gains one
 # audit entry per case page served (case pages are audited) and two sessions per run.
 #
-# Settings (environment): LABEL (a timestamp), SERVER (uvicorn | gunicorn-sync | gunicorn-gthread; gunicorn
-# is not in the requirements: .venv/bin/pip install gunicorn), WORKERS ($(nproc)), THREADS (4, gthread only),
+# Settings (environment): LABEL (a timestamp), SERVER (gunicorn-sync | uvicorn | gunicorn-gthread | granian-wsgi |
+# granian-asgi), WORKERS ($(nproc)), THREADS (4, gthread only),
 # SERVERS (empty: one server, SERVER with WORKERS and THREADS),
 # PORT (8089), REDIS_PORT (56379), BENCH_STATIC_ROOT (var/bench-static: collectstatic --clear's folder),
 # ROUNDS (3), DURATION (15), WARMUP (5), CONCURRENCY (1,8), SAMPLE (200 case pages per user),
@@ -49,7 +51,7 @@ BIN="$ROOT/.venv/bin"
 LABEL="${LABEL:-$(date +%Y%m%d-%H%M%S)}"
 OUT="$ROOT/bench/results/http-$LABEL"
 WORKERS="${WORKERS:-$(nproc)}"
-SERVER="${SERVER:-uvicorn}"
+SERVER="${SERVER:-gunicorn-sync}"
 THREADS="${THREADS:-4}"
 PORT="${PORT:-8089}"
 REDIS_PORT="${REDIS_PORT:-56379}"
@@ -142,17 +144,17 @@ server_command_for() {  # SERVER WORKERS THREADS PORT → the command in the arr
             server_command=("$BIN/uvicorn" config.asgi:application --host 127.0.0.1 --port "$4" --workers "$2"
                 --lifespan off --no-access-log) ;;
         gunicorn-sync)
-            # WSGI (bench/http_server_wsgi.py: config/ has none). A sync worker serves one connection at a
+            # WSGI (config/wsgi.py), as docs/guides/operations.md runs it (ADR 0027). A sync worker serves one connection at a
             # time and closes it after each response (no keep-alive): idle workers take the next connection
             # from the shared listening socket, so the load spreads over the workers request by request.
-            server_command=("$BIN/gunicorn" bench.http_server_wsgi:application --bind "127.0.0.1:$4"
+            server_command=("$BIN/gunicorn" config.wsgi:application --bind "127.0.0.1:$4"
                 --workers "$2" --worker-class sync --no-control-socket --log-level warning) ;;
         gunicorn-gthread)
-            server_command=("$BIN/gunicorn" bench.http_server_wsgi:application --bind "127.0.0.1:$4"
+            server_command=("$BIN/gunicorn" config.wsgi:application --bind "127.0.0.1:$4"
                 --workers "$2" --worker-class gthread --threads "$3" --no-control-socket --log-level warning) ;;
         granian-wsgi)
             # Granian's Rust HTTP server calling Django's WSGI handler in one blocking thread per worker.
-            server_command=("$BIN/granian" --interface wsgi bench.http_server_wsgi:application --host 127.0.0.1
+            server_command=("$BIN/granian" --interface wsgi config.wsgi:application --host 127.0.0.1
                 --port "$4" --workers "$2" --blocking-threads 1 --no-access-log --log-level warning) ;;
         granian-asgi)
             server_command=("$BIN/granian" --interface asgi config.asgi:application --host 127.0.0.1

@@ -83,7 +83,7 @@ MIDDLEWARE = [
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 ROOT_URLCONF = "config.urls"
-WSGI_APPLICATION = None
+WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 # Django's, with <select> options written in Python (same HTML; docs/benchmarks.md, HTTP section).
 FORM_RENDERER = "civicdesk.core.form_renderer.FormRenderer"

@@ -1,0 +1,33 @@
+"""The WSGI entry point production serves pages with (config/wsgi.py; ADR 0027)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import RequestFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _call(application: Any, path: str, **extra: str) -> tuple[str, dict[str, str], bytes]:
+    environ = RequestFactory()._base_environ(PATH_INFO=path, REQUEST_METHOD="GET", **extra)
+    answered: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+        answered["status"], answered["headers"] = status, dict(headers)
+
+    body = b"".join(application(environ, start_response))
+    return answered["status"], answered["headers"], body
+
+
+def test_the_wsgi_application_serves_pages_through_the_whole_middleware_chain() -> None:
+    from config.wsgi import application
+
+    status, headers, _body = _call(application, "/healthz")
+    assert status.startswith("200")
+    # The same middleware as under ASGI (security headers among them).
+    assert headers.get("X-Content-Type-Options") == "nosniff"
+    status, headers, _body = _call(application, "/staff/")
+    assert status.startswith("302")
+    assert "/accounts/login/" in headers["Location"]
