@@ -10,8 +10,8 @@ from django.test import RequestFactory
 pytestmark = pytest.mark.django_db
 
 
-def _call(application: Any, path: str, **extra: str) -> tuple[str, dict[str, str], bytes]:
-    environ = RequestFactory()._base_environ(PATH_INFO=path, REQUEST_METHOD="GET", **extra)
+def _call(application: Any, path: str) -> tuple[str, dict[str, str], bytes]:
+    environ = RequestFactory().get(path).environ  # the environ a WSGI server would pass
     answered: dict[str, Any] = {}
 
     def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
