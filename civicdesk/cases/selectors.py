@@ -555,6 +555,7 @@ def _case_page(
         raise InvalidInputError(_("Unknown filter or sort order."), field="filter")
     number = _page_number(page)
     size = page_size or settings.CASES_PAGE_SIZE
+    base_names = tuple(slots)  # the list's own values; the status and narrowing filters add theirs
     slots = dict(slots)
     if status_filter == "overdue":
         slots["now"] = timezone.now()
@@ -565,9 +566,8 @@ def _case_page(
         slots.update({f"filter_{name}": getattr(filters, name) for name in present})
 
     def build(**values: Any) -> CaseQuerySet:
-        cases = _apply_queue_filter(base(**{name: values[name] for name in slots if name in values
-                                             and not name.startswith("filter_") and name != "now"}),
-                                    status_filter, values.get("now"))
+        cases = _apply_queue_filter(base(**{name: values[name] for name in base_names}), status_filter,
+                                    values.get("now"))
         if filters is not None:
             cases = _apply_queue_filters(cases, dataclass_replace(filters, **{
                 name.removeprefix("filter_"): value for name, value in values.items() if name.startswith("filter_")

@@ -546,3 +546,37 @@ def test_list_rows_name_categories_in_the_current_language_with_fallbacks(city: 
         names = next(row.category_names for row in page.cases if row.pk == case.pk)
         assert names[0] == "Socialtjänst"  # the primary category first
         assert sorted(names[1:]) == ["Gator", "Puistot"]  # no Swedish name: the Finnish one
+
+
+def test_a_kept_list_runs_again_with_other_filter_values(city: City) -> None:
+    """The list's count and page are kept per access and filter shape; the next request with other
+    values of the same filters gets its own rows (cases.selectors._case_page; ADR 0026)."""
+    from django.conf import settings
+
+    from civicdesk.cases.selectors import _LIST_COUNT, QueueFilters, cases_of_organization
+
+    streets = [city.case(categories=[city.category_streets]) for _ in range(3)]
+    parks = [city.case(categories=[city.category_parks]) for _ in range(2)]
+    Case.objects.filter(pk=parks[0].pk).update(handler=city.users["expert"])
+    user = city.fresh("advisor")
+
+    def listed(**filters: Any) -> set[int]:
+        page = cases_of_organization(user=user, organization_id=city.org.pk, status_filter="all",
+                                     filters=QueueFilters(**filters))
+        return {row.pk for row in page.cases}
+
+    assert listed(category_id=city.category_streets.pk) == {c.pk for c in streets}
+    assert listed(category_id=city.category_parks.pk) == {c.pk for c in parks}
+    assert listed(category_id=city.category_streets.pk) == {c.pk for c in streets}
+    assert listed(handler_id=city.users["expert"].pk) == {parks[0].pk}
+    assert listed(handler_id=city.users["advisor"].pk) == set()
+    assert listed(handler_id=0) == {c.pk for c in streets} | {parks[1].pk}
+    assert listed(category_id=city.category_parks.pk, handler_id=city.users["expert"].pk) == {parks[0].pk}
+    # The counts' statement was compiled once per shape and then only run.
+    from civicdesk.accounts.permissions import access_for
+    from civicdesk.cases.selectors import COUNT_AHEAD
+
+    limit = settings.CASES_PAGE_SIZE + COUNT_AHEAD
+    assert _LIST_COUNT.is_kept(owner=access_for(user), key=(
+        "count", limit, ("organization", "all", (("category_id",), False, None))),
+        organization_id=city.org.pk, filter_category_id=city.category_parks.pk)
