@@ -10,6 +10,20 @@ from django.test import RequestFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection() -> Any:
+    """A WSGI handler closes stale database connections around each request (Django's signals); the
+    test's connection holds the test's transaction, so keep it, as Django's test client does."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 def _call(application: Any, path: str) -> tuple[str, dict[str, str], bytes]:
     environ = RequestFactory().get(path).environ  # the environ a WSGI server would pass
     answered: dict[str, Any] = {}
