@@ -21,8 +21,9 @@ from django.db import connection
 from django.db.models import Count, Exists, F, ForeignKey, OrderBy, OuterRef, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from modeltranslation.utils import build_localized_fieldname, resolution_order
+from modeltranslation.utils import get_language as translation_language
 
 from civicdesk.accounts.models import Role
 from civicdesk.accounts.permissions import access_for
@@ -190,30 +191,24 @@ _CATEGORY_NAMES = KeptQuery("cases.category_names", reads_configuration=False)
 def _category_names(case_ids: list[int]) -> list[tuple[int, str]]:
     """(case id, category name) for these cases, each case's primary category first, then by name.
 
-    The name is the current language's, else the first of MODELTRANSLATION_FALLBACK_LANGUAGES that has
-    one (what modeltranslation gives for `name`), sorted by the current language's column as
-    modeltranslation sorts `name`. Read from the join table with the translated columns named, so
+    The name is the current language's, else the first of modeltranslation's fallback languages that
+    has one (its `resolution_order`, what it gives for `name`), sorted by the current language's column
+    as modeltranslation sorts `name`. Read from the join table with the translated columns named, so
     that the statement can be kept (modeltranslation's own values query cannot).
     """
-    language = get_language() or settings.MODELTRANSLATION_DEFAULT_LANGUAGE
-    if language not in _NAME_LANGUAGES:
-        language = settings.MODELTRANSLATION_DEFAULT_LANGUAGE
-    languages = [language, *(code for code in settings.MODELTRANSLATION_FALLBACK_LANGUAGES if code != language)]
-    columns = [f"category__name_{code}" for code in languages]
+    language = translation_language()
+    columns = [f"category__{build_localized_fieldname('name', code)}" for code in resolution_order(language)]
 
     def build(**ids: int) -> Any:
         return (
             CaseCategory.objects.filter(case_id__in=list(ids.values()))
-            .order_by("case_id", "-is_primary", f"category__name_{language}")
+            .order_by("case_id", "-is_primary", columns[0])
             .values_list("case_id", *columns, "category__name")
         )
 
     rows = _CATEGORY_NAMES.rows(build, key=(language, len(case_ids)),
                                 **{f"case_{i}": case_id for i, case_id in enumerate(case_ids)})
     return [(row[0], next((name for name in row[1:] if name), "")) for row in rows]
-
-
-_NAME_LANGUAGES = frozenset(code for code, _name in settings.LANGUAGES)
 
 
 def _page_number(page: Any) -> int:
@@ -408,7 +403,7 @@ def case_detail(*, case: Case) -> CaseDetail:
     categories = _CASE_CATEGORIES.instances(
         lambda case_id: Category.objects.filter(case_categories__case_id=case_id).order_by(
             "-case_categories__is_primary", "name"),
-        key=get_language(), case_id=case.pk,
+        key=translation_language(), case_id=case.pk,
     )
     return CaseDetail(
         case=case,

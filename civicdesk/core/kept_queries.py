@@ -30,7 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from django.conf import settings
@@ -69,7 +69,7 @@ class _Compiled:
     alias: str
     sql: str
     params: tuple[Any, ...]
-    slots: dict[str, tuple[type, tuple[int, ...]]]  # name → (type, positions in params)
+    slots: dict[str, tuple[int, ...]]  # name → its positions in params (the slots' types are in the key)
     col_count: int | None  # rows carry extra columns to cut (an ORDER BY on a column not selected)
     converters: tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...]
     # Model instances (None for tuples):
@@ -178,12 +178,12 @@ def _compile(build: Callable[..., QuerySet[Any]], owner: Any, generation: int, s
     except (EmptyResultSet, FullResultSet):  # a condition that needs no SQL: the ORM answers it every time
         return None
     params = tuple(params)
-    positions: dict[str, tuple[type, tuple[int, ...]]] = {}
+    positions: dict[str, tuple[int, ...]] = {}
     for name, stand_in in stand_ins.items():
         found = tuple(i for i, param in enumerate(params) if type(param) is type(stand_in) and param == stand_in)
         if not found:
             return None
-        positions[name] = (type(slots[name]), found)
+        positions[name] = found
     if count:
         # Django's own form for counting a sliced queryset (Query.get_aggregation).
         return _Compiled(owner=owner, generation=generation, alias=queryset.db,
@@ -209,22 +209,22 @@ def _compile(build: Callable[..., QuerySet[Any]], owner: Any, generation: int, s
         klass_info, select = compiler.klass_info, compiler.select
         select_field_positions = klass_info["select_fields"]
         start, end = select_field_positions[0], select_field_positions[-1] + 1
-        return _Compiled(
-            **{**compiled.__dict__,
-               "model": klass_info["model"],
-               "init_list": tuple(f[0].target.attname for f in select[start:end]),
-               "model_slice": (start, end),
-               # Django 5.2's signature (the type stubs follow 6.0, which adds `fetch_mode`).
-               "related_populators": tuple(get_related_populators(  # type: ignore[call-arg]
-                   klass_info, select, queryset.db)),
-               "annotation_col_map": tuple((compiler.annotation_col_map or {}).items())},
+        return replace(
+            compiled,
+            model=klass_info["model"],
+            init_list=tuple(f[0].target.attname for f in select[start:end]),
+            model_slice=(start, end),
+            # Django 5.2's signature (the type stubs follow 6.0, which adds `fetch_mode`).
+            related_populators=tuple(get_related_populators(  # type: ignore[call-arg]
+                klass_info, select, queryset.db)),
+            annotation_col_map=tuple((compiler.annotation_col_map or {}).items()),
         )
     return compiled
 
 
 def _execute(entry: _Compiled, slots: dict[str, Any]) -> list[Any]:
     params = list(entry.params)
-    for name, (_kind, positions) in entry.slots.items():
+    for name, positions in entry.slots.items():
         value = slots[name]
         for position in positions:
             params[position] = value
@@ -235,6 +235,8 @@ def _execute(entry: _Compiled, slots: dict[str, Any]) -> list[Any]:
     if entry.col_count is not None:
         rows = [row[: entry.col_count] for row in rows]
     if entry.converters:
+        # SQLCompiler.apply_converters, given this thread's connection (the compiler kept the one it
+        # compiled on, and a kept statement serves every thread of the process).
         converted = []
         for row in rows:
             values = list(row)
