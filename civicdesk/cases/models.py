@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civicdesk.cases.querysets import CaseQuerySet
 from civicdesk.core.models import TimestampedModel
+from civicdesk.organizations.geometry import geo_cell_expression
 from civicdesk.organizations.models import Area, Organization, ServiceGroup
 
 
@@ -181,6 +182,11 @@ class Case(models.Model):
 
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     lon = models.FloatField(_("longitude"), null=True, blank=True)
+    # The grid cell of (lat, lon), computed by the database: "nearby" reads only the cells around a
+    # point (organizations.geometry, index case_nearby_cell_idx).
+    geo_cell = models.GeneratedField(
+        expression=geo_cell_expression(), output_field=models.BigIntegerField(null=True), db_persist=True
+    )
     address = models.CharField(_("address"), max_length=300, blank=True)
     area = models.ForeignKey(
         Area, on_delete=models.SET_NULL, null=True, blank=True, related_name="cases", verbose_name=_("area")
@@ -304,6 +310,10 @@ class Case(models.Model):
                 name="case_public_location_idx",
             ),
             models.Index(fields=["organization", "lat", "lon"], name="case_location_idx"),
+            # Cases near a point within a time (the case page's "nearby", the duplicate check): the cells
+            # around it and the dates, the box tested in the index before any row is read.
+            models.Index(fields=["organization", "geo_cell", "created_at", "lat", "lon"],
+                         name="case_nearby_cell_idx"),
             models.Index(fields=["area", "-created_at"], name="case_area_idx"),
         ]
 

@@ -180,7 +180,8 @@ def _compile(build: Callable[..., QuerySet[Any]], owner: Any, generation: int, s
     params = tuple(params)
     positions: dict[str, tuple[int, ...]] = {}
     for name, stand_in in stand_ins.items():
-        found = tuple(i for i, param in enumerate(params) if type(param) is type(stand_in) and param == stand_in)
+        # isinstance: the PostgreSQL backend hands integers to psycopg typed by their column (Int4, Int8).
+        found = tuple(i for i, param in enumerate(params) if isinstance(param, type(stand_in)) and param == stand_in)
         if not found:
             return None
         positions[name] = found
@@ -227,7 +228,10 @@ def _execute(entry: _Compiled, slots: dict[str, Any]) -> list[Any]:
     for name, positions in entry.slots.items():
         value = slots[name]
         for position in positions:
-            params[position] = value
+            typed = type(params[position])
+            # The stand-in's own type where the backend typed it (psycopg's Int8 for a bigint column,
+            # say), so that the statement keeps one set of parameter types and stays prepared.
+            params[position] = value if typed is type(value) else typed(value)
     connection = connections[entry.alias]
     with connection.cursor() as cursor:
         cursor.execute(entry.sql, params)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from django.db.models import BigIntegerField, F, Value
+from django.db.models.functions import Cast, Floor
 from django.utils.translation import gettext as _
 from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
@@ -24,6 +26,49 @@ def degrees_around(lat: float, radius_m: float) -> tuple[float, float]:
     towards the poles)."""
     dlat = radius_m / METRES_PER_DEGREE_LATITUDE
     return dlat, radius_m / (METRES_PER_DEGREE_LATITUDE * max(math.cos(math.radians(lat)), 0.01))
+
+
+def box_around(lat: float, lon: float, radius_m: float) -> tuple[float, float, float, float]:
+    """(lat_min, lat_max, lon_min, lon_max) of the box of ±`radius_m` around a point (`degrees_around`)."""
+    dlat, dlon = degrees_around(lat, radius_m)
+    return lat - dlat, lat + dlat, lon - dlon, lon + dlon
+
+
+# The grid of `Case.geo_cell` (a column the database computes from lat and lon): cells of 1/180° of
+# latitude (about 620 m) by 1/90° of longitude (about 620 m at 60° N, 1.2 km at the equator). A "near
+# this point" query names the few cells its box touches, so that an index on (organisation, cell, date)
+# reads only the cases of those cells and dates, where one on (lat, lon) reads a whole band of latitude.
+GEO_CELLS_PER_DEGREE_LAT = 180
+GEO_CELLS_PER_DEGREE_LON = 90
+# The cell number is lat_cell * GEO_CELL_LAT_STRIDE + lon_cell; lon_cell is within ±16200, so every
+# cell has its own number.
+GEO_CELL_LAT_STRIDE = 65536
+# A box that touches more cells than this is queried by its corners alone (a radius far larger than
+# the case page's and the duplicate check's few hundred metres, or a point near a pole).
+GEO_CELLS_MAX = 16
+
+
+def geo_cell(lat: float, lon: float) -> int:
+    """The cell of a point, computed exactly as the database computes `Case.geo_cell` (the same IEEE
+    products and floors: `geo_cell_expression`)."""
+    return (math.floor(lat * GEO_CELLS_PER_DEGREE_LAT) * GEO_CELL_LAT_STRIDE
+            + math.floor(lon * GEO_CELLS_PER_DEGREE_LON))
+
+
+def geo_cell_expression() -> Any:
+    """The database expression of `geo_cell` over the columns lat and lon (NULL when they are)."""
+    lat_cell = Floor(F("lat") * Value(GEO_CELLS_PER_DEGREE_LAT))
+    lon_cell = Floor(F("lon") * Value(GEO_CELLS_PER_DEGREE_LON))
+    return Cast(lat_cell * Value(GEO_CELL_LAT_STRIDE) + lon_cell, output_field=BigIntegerField())
+
+
+def geo_cells_covering(lat_min: float, lat_max: float, lon_min: float, lon_max: float) -> list[int] | None:
+    """The cells a box touches, or None when they are more than GEO_CELLS_MAX."""
+    lat_cells = range(math.floor(lat_min * GEO_CELLS_PER_DEGREE_LAT), math.floor(lat_max * GEO_CELLS_PER_DEGREE_LAT) + 1)
+    lon_cells = range(math.floor(lon_min * GEO_CELLS_PER_DEGREE_LON), math.floor(lon_max * GEO_CELLS_PER_DEGREE_LON) + 1)
+    if len(lat_cells) * len(lon_cells) > GEO_CELLS_MAX:
+        return None
+    return [lat_cell * GEO_CELL_LAT_STRIDE + lon_cell for lat_cell in lat_cells for lon_cell in lon_cells]
 
 
 def parse_area_geometry(geojson: Any) -> BaseGeometry:

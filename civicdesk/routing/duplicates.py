@@ -28,7 +28,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 
 from civicdesk.cases.models import Case, CaseCategory, CaseLink, Category
-from civicdesk.organizations.geometry import degrees_around
+from civicdesk.organizations.geometry import box_around, geo_cells_covering
 from civicdesk.routing.models import DuplicateState, DuplicateSuggestion
 
 WINDOW_DAYS = 30  # how far back a case counts as "the same matter reported again"
@@ -88,10 +88,11 @@ def _pool(case: Case, category_ids: set[int], since: dt.datetime) -> list[dict[s
             case_id=OuterRef("pk"), category_id__in=category_ids))).order_by("-created_at").values_list(
             "pk", flat=True)[:POOL_PER_QUERY]
     if case.lat is not None and case.lon is not None:
-        dlat, dlon = degrees_around(case.lat, RADIUS_M)
-        ids += recent.filter(lat__range=(case.lat - dlat, case.lat + dlat),
-                             lon__range=(case.lon - dlon, case.lon + dlon)).order_by("-created_at").values_list(
-            "pk", flat=True)[:POOL_PER_QUERY]
+        lat_min, lat_max, lon_min, lon_max = box_around(case.lat, case.lon, RADIUS_M)
+        ids += recent.in_box(
+            lat_min=lat_min, lat_max=lat_max, lon_min=lon_min, lon_max=lon_max,
+            cells=geo_cells_covering(lat_min, lat_max, lon_min, lon_max),
+        ).order_by("-created_at").values_list("pk", flat=True)[:POOL_PER_QUERY]
     if not ids:
         return []
     rows = Case.objects.filter(pk__in=set(ids)).values("pk", "title", "description", "lat", "lon", "created_at")

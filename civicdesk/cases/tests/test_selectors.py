@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from civicdesk.accounts.models import User
@@ -30,8 +31,10 @@ from civicdesk.cases.selectors import (
     queue_counts,
     queues_for_user,
 )
+from civicdesk.cases.selectors import _LIST_ROWS, NEARBY_DAYS, NEARBY_RADIUS_M, _nearby_query
 from civicdesk.core.config_generation import config_generation_scope
 from civicdesk.core.errors import InvalidInputError, NotFoundError
+from civicdesk.organizations.geometry import box_around, geo_cell, geo_cells_covering
 from tests.factories import City
 
 pytestmark = pytest.mark.django_db
@@ -424,6 +427,51 @@ def test_cases_nearby(city: City, django_assert_num_queries: Any) -> None:
     assert {c.pk for c in cases_nearby(user=user, case=case, radius_m=2000)} == {near.pk, far.pk}
     assert cases_nearby(user=user, case=nowhere) == []
     assert cases_nearby(user=city.fresh("parks_expert"), case=case) == []
+
+
+def test_nearby_reads_the_grid_cells_around_the_case_and_finds_cases_across_their_edges(city: City) -> None:
+    # 60.1666… is a cell edge of latitude (1/180°), 24.9444… one of longitude (1/90°): the case sits at a
+    # corner, its neighbours in the three other cells.
+    lat_edge, lon_edge = 10827 / 180, 2245 / 90
+    case = city.case(lat=lat_edge - 0.0002, lon=lon_edge - 0.0004)
+    neighbours = [city.case(lat=lat_edge + 0.0002, lon=lon_edge - 0.0004),
+                  city.case(lat=lat_edge - 0.0002, lon=lon_edge + 0.0004),
+                  city.case(lat=lat_edge + 0.0002, lon=lon_edge + 0.0004)]
+    assert len({geo_cell(c.lat, c.lon) for c in (case, *neighbours)}) == 4
+    user = city.fresh("advisor")
+    assert {c.pk for c in cases_nearby(user=user, case=case)} == {c.pk for c in neighbours}
+    # The same list the second time, from the kept statement (the cells are bigint parameters).
+    assert {c.pk for c in cases_nearby(user=user, case=case)} == {c.pk for c in neighbours}
+    query = _nearby_query(user=user, case=case, radius_m=NEARBY_RADIUS_M, days=NEARBY_DAYS, limit=20,
+                          category_ids=[city.category_streets.pk])
+    assert query is not None
+    if connection.vendor == "postgresql":  # SQLite's backend hands datetimes over as text: not kept there
+        assert _LIST_ROWS.is_kept(owner=query.owner, key=query.key, **query.slots)
+
+
+def test_the_database_computes_each_case_s_grid_cell_as_python_does(city: City) -> None:
+    points = [(60.1699, 24.9384), (10827 / 180, 2245 / 90), (-33.8688, 151.2093), (40.7128, -74.0060),
+              (-0.0001, -0.0001), (89.9999, 179.9999), (-90.0, -180.0), (0.0, 0.0)]
+    for lat, lon in points:
+        case = city.case(lat=lat, lon=lon)
+        assert Case.objects.filter(pk=case.pk).values_list("geo_cell", flat=True).get() == geo_cell(lat, lon)
+    nowhere = city.case(lat=None, lon=None)
+    assert Case.objects.filter(pk=nowhere.pk).values_list("geo_cell", flat=True).get() is None
+
+
+def test_the_cells_of_a_box_are_every_cell_it_touches() -> None:
+    lat_min, lat_max, lon_min, lon_max = box_around(60.17, 24.94, NEARBY_RADIUS_M)
+    cells = geo_cells_covering(lat_min, lat_max, lon_min, lon_max)
+    assert cells is not None and 1 <= len(cells) <= 4
+    step = 0.0001
+    lat = lat_min
+    while lat <= lat_max:
+        lon = lon_min
+        while lon <= lon_max:
+            assert geo_cell(lat, lon) in cells
+            lon += step
+        lat += step
+    assert geo_cells_covering(*box_around(60.17, 24.94, 50_000)) is None  # too many: the box alone
 
 
 def test_queues_for_user(city: City, django_assert_num_queries: Any) -> None:
