@@ -64,8 +64,10 @@ def geo_cell_expression() -> Any:
 
 def geo_cells_covering(lat_min: float, lat_max: float, lon_min: float, lon_max: float) -> list[int] | None:
     """The cells a box touches, or None when they are more than GEO_CELLS_MAX."""
-    lat_cells = range(math.floor(lat_min * GEO_CELLS_PER_DEGREE_LAT), math.floor(lat_max * GEO_CELLS_PER_DEGREE_LAT) + 1)
-    lon_cells = range(math.floor(lon_min * GEO_CELLS_PER_DEGREE_LON), math.floor(lon_max * GEO_CELLS_PER_DEGREE_LON) + 1)
+    lat_cells = range(math.floor(lat_min * GEO_CELLS_PER_DEGREE_LAT),
+                      math.floor(lat_max * GEO_CELLS_PER_DEGREE_LAT) + 1)
+    lon_cells = range(math.floor(lon_min * GEO_CELLS_PER_DEGREE_LON),
+                      math.floor(lon_max * GEO_CELLS_PER_DEGREE_LON) + 1)
     if len(lat_cells) * len(lon_cells) > GEO_CELLS_MAX:
         return None
     return [lat_cell * GEO_CELL_LAT_STRIDE + lon_cell for lat_cell in lat_cells for lon_cell in lon_cells]
