@@ -96,7 +96,7 @@ def prepare(out: Path, sample: int, seed: int) -> None:
         # What django.contrib.auth.login() stores; the session lives in the database as in production.
         store = SessionStore()
         store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
         store[HASH_SESSION_KEY] = user.get_session_auth_hash()
         store.set_expiry(7 * 24 * 3600)
         store.create()

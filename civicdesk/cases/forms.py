@@ -367,8 +367,11 @@ class CommentRequestForm(CaseActionForm):
                      pickers.staff_except(self.actor.pk))
         _set_choices(self, "from_group", lambda: _groups_of(self.case), pickers.groups)
 
-    # Not kept (`blank_fields_key` None): its people picker leaves out the actor, so one copy of the
-    # organisation's staff per actor would be kept, for little gain.
+    def blank_fields_key(self) -> Hashable | None:
+        # Its people picker leaves out the actor: one copy per actor who opens case pages (about 25 kB
+        # each at 400 staff), dropped with the pickers. Rendered every time it was about a tenth of an
+        # expert's case page (docs/benchmarks.md, issue 3).
+        return None if self.is_bound else (self.actor.pk,)
 
     def perform(self) -> str:
         services.case_request_comment(

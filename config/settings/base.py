@@ -146,6 +146,8 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# ModelBackend, with the session's user read by a kept statement (civicdesk/accounts/backends.py).
+AUTHENTICATION_BACKENDS = ["civicdesk.accounts.backends.KeptUserBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "cases:home"
 LOGOUT_REDIRECT_URL = "accounts:login"

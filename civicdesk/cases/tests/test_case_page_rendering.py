@@ -66,15 +66,16 @@ def test_kept_blank_fields_follow_the_case_group_and_the_actor(city: City) -> No
     for another group's case, or for another actor, still writes exactly what the loop writes."""
     streets_case, parks_case = city.case(), city.case(owner_group=city.parks)
     for actor_name, case in (("advisor", streets_case), ("advisor", parks_case), ("expert", streets_case),
-                             ("advisor", streets_case)):
+                             ("advisor", streets_case), ("expert", parks_case)):
         actor = city.fresh(actor_name)
         forms = action_forms_for(actor=actor, case=case)
         context = {"action_forms": forms, "failed_action": None, "case": case, "csrf_token": "t"}
         expected = Template("{% load i18n %}" + REFERENCE_LOOP.replace("\\\n", "")).render(Context(context))
         assert case_action_forms(Context(context), forms, None, case) == expected
+    actor = city.fresh("advisor")
     keys = {type(form).__name__: form.blank_fields_key() for form in action_forms_for(actor=actor, case=parks_case)}
     assert keys["AssignForm"] == keys["ForwardForm"] == (city.parks.pk,)
     assert keys["ReplyForm"] == ()
-    # Shown with the case's own values, or without the actor: written every time.
+    # Without the actor: kept per actor. Shown with the case's own values: written every time.
+    assert keys["CommentRequestForm"] == (actor.pk,)
     assert keys["ReclassifyForm"] is None
-    assert keys["CommentRequestForm"] is None
