@@ -3,10 +3,12 @@ nobody for an unknown, malformed or deactivated account, and a change to the row
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import pytest
 from django.contrib.auth import get_user
 from django.db import connection
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from civicdesk.accounts.backends import _USER, KeptUserBackend, _user_by_pk
@@ -16,8 +18,12 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
+def make_user(**values: Any) -> User:
+    return cast(User, UserFactory(**values))
+
+
 def test_the_user_is_the_one_the_orm_gives_and_changes_are_seen_at_once() -> None:
-    anna = UserFactory(username="anna", first_name="Anna")
+    anna = make_user(username="anna", first_name="Anna")
     backend = KeptUserBackend()
     found = backend.get_user(anna.pk)
     assert found == anna
@@ -36,15 +42,15 @@ def test_the_user_is_the_one_the_orm_gives_and_changes_are_seen_at_once() -> Non
 
 def test_unknown_malformed_and_deactivated_accounts_are_nobody() -> None:
     backend = KeptUserBackend()
-    anna = UserFactory(username="anna")
+    anna = make_user(username="anna")
     assert backend.get_user(anna.pk + 1000) is None
     assert backend.get_user("not-a-number") is None
     User.objects.filter(pk=anna.pk).update(is_active=False)
     assert backend.get_user(anna.pk) is None
 
 
-def test_a_signed_in_request_gets_its_user_through_the_backend(client) -> None:  # type: ignore[no-untyped-def]
-    anna = UserFactory(username="anna")
+def test_a_signed_in_request_gets_its_user_through_the_backend(client: Client) -> None:
+    anna = make_user(username="anna")
     client.force_login(anna)
     request = RequestFactory().get("/")
     request.session = client.session
