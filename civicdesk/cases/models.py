@@ -12,7 +12,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from civicdesk.cases.querysets import CaseQuerySet
-from civicdesk.core.models import TimestampedModel
+from civicdesk.core.models import ChoiceLabels, TimestampedModel
 from civicdesk.organizations.geometry import geo_cell_expression
 from civicdesk.organizations.models import Area, Organization, ServiceGroup
 
@@ -165,7 +165,7 @@ def new_tracking_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-class Case(models.Model):
+class Case(ChoiceLabels):
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="cases")
     reference = models.CharField(_("reference number"), max_length=20)
     case_type = models.ForeignKey(CaseType, on_delete=models.PROTECT, related_name="cases", verbose_name=_("type"))
@@ -381,7 +381,7 @@ class DeliveryState(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class TimelineEntry(models.Model):
+class TimelineEntry(ChoiceLabels):
     """One event in a case's history. Entries are only appended (merges move them, with a trace)."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="timeline")
@@ -434,7 +434,7 @@ class CommentRequestStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class CommentRequest(models.Model):
+class CommentRequest(ChoiceLabels):
     """A request for an expert's (or a group's) comment on a case; pending until answered."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="comment_requests")
