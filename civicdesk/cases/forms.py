@@ -7,6 +7,7 @@ posted text into typed values and offer sensible choices.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -150,14 +151,19 @@ class CaseActionForm(forms.Form):
 
     # True when the blank form's visible fields show nothing of the case or the actor (only the
     # organisation's pickers and the language); forms whose fields depend on a few values instead
-    # override `blank_fields_key`.
+    # override `blank_key`.
     keeps_blank_fields = False
 
-    def blank_fields_key(self) -> Hashable | None:
-        """What this blank form's visible fields show besides the organisation's pickers and the
+    @classmethod
+    def blank_key(cls, case: Case, actor: Any) -> Hashable | None:
+        """What a blank form's visible fields show besides the organisation's pickers and the
         language, for the case page to keep their HTML under (templatetags/case_page.py); None when
         they show the case's own values (its categories, its texts) and are written every time."""
-        return () if self.keeps_blank_fields and not self.is_bound else None
+        return () if cls.keeps_blank_fields else None
+
+    def blank_fields_key(self) -> Hashable | None:
+        """`blank_key` for this form; None once it is bound (its fields show what was sent)."""
+        return None if self.is_bound else self.blank_key(self.case, self.actor)
 
     @property
     def pickers(self) -> OrganizationPickers:
@@ -195,8 +201,9 @@ class AssignForm(CaseActionForm):
         super().__init__(*args, **kwargs)
         _set_choices(self, "handler", self._handlers, _pickers_for(self.case).staff_for_group(self.case.owner_group_id))
 
-    def blank_fields_key(self) -> Hashable | None:
-        return None if self.is_bound else (self.case.owner_group_id,)  # that group's staff are offered
+    @classmethod
+    def blank_key(cls, case: Case, actor: Any) -> Hashable | None:
+        return (case.owner_group_id,)  # that group's staff are offered
 
     def _handlers(self) -> QuerySet[User]:
         members = Q(group_memberships__service_group=self.case.owner_group_id) | Q(
@@ -271,8 +278,9 @@ class ForwardForm(CaseActionForm):
         _set_choices(self, "to_group", lambda: _groups_of(self.case).exclude(pk=self.case.owner_group_id),
                      _pickers_for(self.case).groups_except(self.case.owner_group_id))
 
-    def blank_fields_key(self) -> Hashable | None:
-        return None if self.is_bound else (self.case.owner_group_id,)  # every group but the case's own
+    @classmethod
+    def blank_key(cls, case: Case, actor: Any) -> Hashable | None:
+        return (case.owner_group_id,)  # every group but the case's own
 
     def perform(self) -> str:
         services.case_forward(
@@ -367,11 +375,12 @@ class CommentRequestForm(CaseActionForm):
                      pickers.staff_except(self.actor.pk))
         _set_choices(self, "from_group", lambda: _groups_of(self.case), pickers.groups)
 
-    def blank_fields_key(self) -> Hashable | None:
+    @classmethod
+    def blank_key(cls, case: Case, actor: Any) -> Hashable | None:
         # Its people picker leaves out the actor: one copy per actor who opens case pages (about 25 kB
         # each at 400 staff), dropped with the pickers. Rendered every time it was about a tenth of an
         # expert's case page (docs/benchmarks.md, issue 3).
-        return None if self.is_bound else (self.actor.pk,)
+        return (actor.pk,)
 
     def perform(self) -> str:
         services.case_request_comment(
@@ -560,22 +569,50 @@ ACTION_FORMS: dict[str, type[CaseActionForm]] = {
 ACTION_NAMES = {form: name for name, form in ACTION_FORMS.items()}
 
 
+@dataclass(frozen=True)
+class BlankActionForm:
+    """A blank action form whose fields' HTML the case page keeps (`CaseActionForm.blank_key`): what
+    the page writes of it (templatetags/case_page.py) without building the form, which copies its
+    fields and sets their choices; `form()` builds it when that HTML has to be written."""
+
+    form_class: type[CaseActionForm]
+    case: Case
+    actor: Any
+    seen_entry_id: int | None
+    detail: CaseDetail | None
+    key: Hashable
+
+    def form(self, seen_entry_id: int | None = None) -> CaseActionForm:
+        """The form itself (with another `seen_entry_id` if given)."""
+        return self.form_class(case=self.case, actor=self.actor, detail=self.detail,
+                               seen_entry_id=self.seen_entry_id if seen_entry_id is None else seen_entry_id)
+
+    @property
+    def pickers(self) -> OrganizationPickers:
+        return _pickers_for(self.case)
+
+
 def action_forms_for(
     *, actor: Any, case: Case, bound: CaseActionForm | None = None, seen_entry_id: int | None = None,
-    detail: CaseDetail | None = None,
-) -> list[CaseActionForm]:
+    detail: CaseDetail | None = None, blank_stand_ins: bool = False,
+) -> list[Any]:
     """The action forms this actor may use on this case now; `bound` replaces its blank twin.
 
     `seen_entry_id` is the newest timeline entry on the page, so that a form sent after someone
     else changed the case is recognised as stale. `detail`, the page's `case_detail`, saves the
-    forms reading the case's categories and comment requests again.
+    forms reading the case's categories and comment requests again. With `blank_stand_ins`, a
+    blank form whose fields' HTML is kept comes as a `BlankActionForm` (for the case page).
     """
-    result: list[CaseActionForm] = []
+    result: list[Any] = []
     for form_class in ACTION_FORMS.values():
         if bound is not None and isinstance(bound, form_class):
             result.append(bound)
         elif form_class.offered(actor, case, detail):
-            result.append(form_class(case=case, actor=actor, seen_entry_id=seen_entry_id, detail=detail))
+            key = form_class.blank_key(case, actor) if blank_stand_ins else None
+            if key is not None:
+                result.append(BlankActionForm(form_class, case, actor, seen_entry_id, detail, key))
+            else:
+                result.append(form_class(case=case, actor=actor, seen_entry_id=seen_entry_id, detail=detail))
     return result
 
 
@@ -662,6 +699,40 @@ class QueueFilterForm(forms.Form):
 # --- saved views and bulk actions on case lists ---------------------------------------------
 
 # The query-string parameters of a case list that a saved view keeps (not the page number).
+class BlankQueueFilter:
+    """What a list page asks of a `QueueFilterForm` when the request gives no parameters at all (the
+    usual first look at a queue): the kept HTML of its blank fields and the organisation's pickers.
+
+    Building the form copies its seven fields and their choices; a blank one's fields are written
+    once per process and kept with the pickers, so the page only needs the form when that HTML is
+    written (docs/benchmarks.md, issue 3).
+    """
+
+    is_bound = False
+
+    def __init__(self, *, actor: Any, group: ServiceGroup | None = None, organization_id: int | None = None) -> None:
+        if group is not None:
+            organization_id = group.organization_id
+        if organization_id is None:
+            raise ValueError("QueueFilterForm needs a group or an organisation")
+        self.actor, self.group, self.organization_id = actor, group, organization_id
+        self.group_id = group.pk if group is not None else None
+        self.pickers = organization_pickers(organization_id)
+
+    def fields_html(self) -> SafeString:
+        return self.pickers.fragment(("queue-filter", self.group_id, False), lambda: QueueFilterForm(
+            actor=self.actor, group=self.group, organization_id=self.organization_id)._render_fields())
+
+
+def queue_filter_form(
+    data: Any, *, actor: Any, group: ServiceGroup | None = None, organization_id: int | None = None
+) -> QueueFilterForm | BlankQueueFilter:
+    """The filters of a list page: the form when the request has parameters, else its blank stand-in."""
+    if data:
+        return QueueFilterForm(data, actor=actor, group=group, organization_id=organization_id)
+    return BlankQueueFilter(actor=actor, group=group, organization_id=organization_id)
+
+
 LIST_PARAMETERS: tuple[str, ...] = ("filter", "sort", *QueueFilterForm.base_fields)
 LIST_DEFAULTS = {"filter": "open", "sort": "last_activity"}
 LIST_VALUE_MAX_CHARS = 200

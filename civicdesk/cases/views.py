@@ -28,12 +28,14 @@ from civicdesk.cases import selectors, services
 from civicdesk.cases.forms import (
     ACTION_FORMS,
     BULK_ACTION_LABELS,
+    BlankQueueFilter,
     BulkActionForm,
     CaseActionForm,
     QueueFilterForm,
     action_forms_for,
     list_query_clean,
     list_query_normalised,
+    queue_filter_form,
 )
 from civicdesk.cases.models import Case, SavedView
 from civicdesk.core.errors import ActionNotAllowedError, ApplicationError, InvalidInputError, NotFoundError
@@ -82,7 +84,7 @@ def queue(request: HttpRequest, group_id: int) -> HttpResponse:
     if group is None:
         raise NotFoundError()
     return _case_list_page(
-        request, title=str(group), filter_form=QueueFilterForm(request.GET or None, group=group, actor=request.user),
+        request, title=str(group), filter_form=queue_filter_form(request.GET, group=group, actor=request.user),
         load=lambda **kwargs: selectors.cases_in_queue(user=request.user, service_group=group, **kwargs),
         group=group,
     )
@@ -100,7 +102,7 @@ def all_cases(request: HttpRequest) -> HttpResponse:
         raise NotFoundError()
     return _case_list_page(
         request, title=str(title),
-        filter_form=QueueFilterForm(request.GET or None, organization_id=organization_id, actor=request.user),
+        filter_form=queue_filter_form(request.GET, organization_id=organization_id, actor=request.user),
         load=lambda **kwargs: selectors.cases_of_organization(
             user=request.user, organization_id=organization_id, **kwargs
         ),
@@ -118,7 +120,7 @@ def _case_list_page(
     request: HttpRequest,
     *,
     title: str,
-    filter_form: QueueFilterForm,
+    filter_form: QueueFilterForm | BlankQueueFilter,
     load: Callable[..., selectors.CasePage],
     group: ServiceGroup | None = None,
     organization_id: int | None = None,
@@ -143,11 +145,12 @@ def _case_list_page(
         # Shown only on the list the action was sent from.
         "bulk_result": bulk_result if bulk_result and bulk_result.get("path") == request.path else None,
     }
-    if filter_form.is_bound and not filter_form.is_valid():
+    form = filter_form if isinstance(filter_form, QueueFilterForm) and filter_form.is_bound else None
+    if form is not None and not form.is_valid():
         return render(request, "cases/queue.html", {**context, "page": None}, status=400)
     context["page"] = load(
         status_filter=status_filter, sort=sort, page=request.GET.get("page", 1),
-        filters=filter_form.to_filters() if filter_form.is_bound else None,
+        filters=form.to_filters() if form is not None else None,
     )
     query = request.GET.copy()
     query.pop("page", None)
@@ -195,7 +198,7 @@ def _render_case_page(
         "nearby": nearby,
         "action_forms": action_forms_for(actor=request.user, case=case, bound=bound,
                                          seen_entry_id=max((e.pk for e in detail.timeline), default=0),
-                                         detail=detail),
+                                         detail=detail, blank_stand_ins=True),
         "failed_action": bound,
         "previewable_types": PREVIEWABLE_TYPES,
         "map_tile_url": settings.MAP_TILE_URL,

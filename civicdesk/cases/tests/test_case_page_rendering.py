@@ -6,7 +6,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import translation
 
-from civicdesk.cases.forms import ACTION_FORMS, action_forms_for
+from civicdesk.cases.forms import ACTION_FORMS, BlankActionForm, action_forms_for
 from civicdesk.cases.templatetags.case_page import case_action_forms
 from tests.factories import City
 
@@ -49,9 +49,29 @@ def test_the_tag_writes_what_the_loop_wrote(city: City, language: str, failing: 
         context = {"action_forms": forms, "failed_action": bound, "case": case, "csrf_token": "t0ken<&>"}
         expected = Template("{% load i18n %}" + REFERENCE_LOOP.replace("\\\n", "")).render(Context(context))
         written = case_action_forms(Context(context), forms, bound, case)
+        # The page's own call: the blank forms whose fields are kept come unbuilt, as stand-ins,
+        # before and after their HTML is kept.
+        for _ in range(2):
+            stand_ins = action_forms_for(actor=actor, case=case, bound=bound, seen_entry_id=None,
+                                         blank_stand_ins=True)
+            assert any(isinstance(form, BlankActionForm) for form in stand_ins)
+            assert case_action_forms(Context(context), stand_ins, bound, case) == expected
     assert written == expected
     assert 'value="t0ken&lt;&amp;&gt;"' in written
     assert written.count("<details open>") == (0 if failing is None else 1)
+
+
+@pytest.mark.parametrize("actor_name", ["advisor", "expert", "partner", "viewer"])
+def test_stand_ins_write_what_the_forms_write_with_the_page_s_seen_entry(city: City, actor_name: str) -> None:
+    case = city.case(title='<script>alert("x")</script>', owner_group=city.streets)
+    actor = city.fresh(actor_name)
+    for seen in (0, 7, 123456):
+        forms = action_forms_for(actor=actor, case=case, seen_entry_id=seen)
+        stand_ins = action_forms_for(actor=actor, case=case, seen_entry_id=seen, blank_stand_ins=True)
+        assert [type(form) if not isinstance(form, BlankActionForm) else form.form_class for form in stand_ins] == [
+            type(form) for form in forms]
+        context = Context({"csrf_token": "t"})
+        assert case_action_forms(context, stand_ins, None, case) == case_action_forms(context, forms, None, case)
 
 
 def test_the_case_page_uses_the_tag(client, city: City) -> None:

@@ -9,17 +9,20 @@ from typing import Any
 import pytest
 from django import forms
 from django.forms.renderers import DjangoTemplates
+from django.http import QueryDict
 from django.utils import translation
 
 from civicdesk.accounts.models import GroupMembership, Role, User
 from civicdesk.cases import forms_pickers
 from civicdesk.cases.forms import (
     AssignForm,
+    BlankQueueFilter,
     BulkActionForm,
     CommentRequestForm,
     InformationForm,
     QueueFilterForm,
     ReclassifyForm,
+    queue_filter_form,
 )
 from civicdesk.cases.forms_pickers import OptionList, PickerSelect, PickerSelectMultiple, option
 from civicdesk.cases.models import Case
@@ -118,11 +121,23 @@ def test_blank_list_fields_are_written_once_and_match_a_fresh_rendering(city: Ci
     assert paged.fields_html() == kept
     # The organisation's list offers other handlers than a group's queue.
     assert QueueFilterForm(organization_id=city.org.pk, actor=advisor).fields_html() != kept
+    # A page asked with no parameters at all gets the blank form's stand-in: the same kept fields.
+    stand_in = queue_filter_form(QueryDict(), group=city.streets, actor=advisor)
+    assert isinstance(stand_in, BlankQueueFilter)
+    assert stand_in.fields_html() is kept
+    assert isinstance(queue_filter_form(QueryDict("page=2"), group=city.streets, actor=advisor), QueueFilterForm)
 
     bulk = BulkActionForm(actor=advisor, organization_id=city.org.pk, group=city.streets).field_groups
     assert BulkActionForm(actor=advisor, organization_id=city.org.pk, group=city.streets).field_groups is bulk
     fresh = BulkActionForm(actor=advisor, organization_id=city.org.pk, group=city.streets)
     assert bulk == {name: fresh[name].as_field_group() for name in fresh.fields}
+
+
+def test_the_blank_stand_in_writes_the_fields_itself_when_none_are_kept(city: City) -> None:
+    advisor = city.fresh("advisor")
+    written = BlankQueueFilter(organization_id=city.org.pk, actor=advisor).fields_html()
+    assert written == QueueFilterForm(organization_id=city.org.pk, actor=advisor)._render_fields()
+    assert 'name="category"' in written
 
 
 def test_given_filters_are_shown_selected_not_taken_from_the_kept_fields(city: City) -> None:
