@@ -35,8 +35,8 @@ if TYPE_CHECKING:
 register = template.Library()
 
 # References are "YYYY-NNNNNN"; anything else goes through reverse() to be quoted as the URL tag would.
-_PLAIN_REFERENCE = re.compile(r"[0-9A-Za-z_-]+")
-_REFERENCE_PLACEHOLDER = "0000-000000"
+PLAIN_REFERENCE = re.compile(r"[0-9A-Za-z_-]+")
+REFERENCE_PLACEHOLDER = "0000-000000"
 
 # What `django.utils.dateformat.DateFormat` writes for the format characters the languages' short
 # date-time formats use (fi "j.n.Y G.i", sv "Y-m-d H:i"); any other character goes to DateFormat.
@@ -90,8 +90,8 @@ def date_formatted(value: dt.datetime, format_string: str) -> str:
 def case_list(cases: Sequence[CaseRow], selectable: bool = False) -> SafeString:
     if not cases:
         return mark_safe(f"\n\n<p>{escape(gettext('No cases.'))}</p>\n")
-    detail_url = reverse("cases:detail", args=[_REFERENCE_PLACEHOLDER])
-    url_start, url_end = detail_url.split(_REFERENCE_PLACEHOLDER, 1)
+    detail_url = reverse("cases:detail", args=[REFERENCE_PLACEHOLDER])
+    url_start, url_end = detail_url.split(REFERENCE_PLACEHOLDER, 1)
     current_tz = timezone.get_current_timezone()
     short_datetime = str(formats.get_format("SHORT_DATETIME_FORMAT"))
     status_labels: dict[str, str] = {}
@@ -119,7 +119,7 @@ def case_list(cases: Sequence[CaseRow], selectable: bool = False) -> SafeString:
                 f'data-bulk-select><label for="select-case-{pk}" class="visually-hidden">{label}</label>'
                 f'<input type="hidden" name="page_case" value="{pk}"></td>'
             )
-        if _PLAIN_REFERENCE.fullmatch(case.reference):
+        if PLAIN_REFERENCE.fullmatch(case.reference):
             url = f"{url_start}{case.reference}{url_end}"
         else:
             url = escape(reverse("cases:detail", args=[case.reference]))

@@ -21,11 +21,12 @@ from typing import Any
 
 from django import template
 from django.template.defaulttags import CsrfTokenNode
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
 
 from civicdesk.cases.forms import BlankActionForm
+from civicdesk.cases.templatetags.case_lists import PLAIN_REFERENCE, REFERENCE_PLACEHOLDER
 
 register = template.Library()
 _CSRF = CsrfTokenNode()
@@ -37,6 +38,22 @@ _MULTIPART = ' enctype="multipart/form-data"'
 _SEEN_STAND_IN = 987_654_321_987
 _HIDDEN: dict[type, tuple[str, str] | None] = {}
 _MULTIPART_CLASSES: dict[type, bool] = {}
+
+
+_ACTION_URLS: dict[tuple[str, str], tuple[str, str]] = {}
+
+
+def _action_url(reference: str, name: str) -> str:
+    """`reverse("cases:action", args=[reference, name])`, escaped, from the action's address kept split
+    around the reference."""
+    if not PLAIN_REFERENCE.fullmatch(reference):
+        return conditional_escape(reverse("cases:action", args=[reference, name]))
+    key = (get_script_prefix(), name)
+    split = _ACTION_URLS.get(key)
+    if split is None:
+        start, end = reverse("cases:action", args=[REFERENCE_PLACEHOLDER, name]).split(REFERENCE_PLACEHOLDER, 1)
+        split = _ACTION_URLS[key] = (conditional_escape(start), conditional_escape(end))
+    return f"{split[0]}{reference}{split[1]}"
 
 
 def _blank_form_html(blank: BlankActionForm, csrf: str, case: Any) -> str:
@@ -55,7 +72,7 @@ def _blank_form_html(blank: BlankActionForm, csrf: str, case: Any) -> str:
         multipart = _MULTIPART_CLASSES[form_class] = blank.form().is_multipart()
     name = form_class.action_name()
     title = escape(form_class.title)
-    url = conditional_escape(reverse("cases:action", args=[case.reference, name]))
+    url = _action_url(case.reference, name)
     fields = blank.pickers.fragment(("case-action", form_class, name, "id_%s", blank.key),
                                     lambda: _visible_fields(blank.form()))
     return (
