@@ -24,6 +24,7 @@ from django.template.defaulttags import CsrfTokenNode
 from django.urls import get_script_prefix, reverse
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from civicdesk.cases.forms import BlankActionForm
 from civicdesk.cases.templatetags.case_lists import PLAIN_REFERENCE, REFERENCE_PLACEHOLDER
@@ -40,7 +41,7 @@ _HIDDEN: dict[type, tuple[str, str] | None] = {}
 _MULTIPART_CLASSES: dict[type, bool] = {}
 
 
-_ACTION_URLS: dict[tuple[str, str], tuple[str, str]] = {}
+_ACTION_URLS: dict[tuple[str | None, str, str], tuple[str, str]] = {}
 
 
 def _action_url(reference: str, name: str) -> str:
@@ -48,7 +49,7 @@ def _action_url(reference: str, name: str) -> str:
     around the reference."""
     if not PLAIN_REFERENCE.fullmatch(reference):
         return conditional_escape(reverse("cases:action", args=[reference, name]))
-    key = (get_script_prefix(), name)
+    key = (get_language(), get_script_prefix(), name)  # addresses carry the language's prefix
     split = _ACTION_URLS.get(key)
     if split is None:
         start, end = reverse("cases:action", args=[REFERENCE_PLACEHOLDER, name]).split(REFERENCE_PLACEHOLDER, 1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.template import Context, Template
+from django.urls import reverse
 from django.utils import translation
 
 from civicdesk.cases.forms import ACTION_FORMS, BlankActionForm, action_forms_for
@@ -72,6 +73,20 @@ def test_stand_ins_write_what_the_forms_write_with_the_page_s_seen_entry(city: C
             type(form) for form in forms]
         context = Context({"csrf_token": "t"})
         assert case_action_forms(context, stand_ins, None, case) == case_action_forms(context, forms, None, case)
+
+
+def test_stand_ins_post_to_the_address_of_the_page_s_language(city: City) -> None:
+    """Addresses carry the language's prefix (i18n_patterns): a kept address is kept per language."""
+    case = city.case()
+    actor = city.fresh("advisor")
+    for language in ("fi", "en", "sv", "fi"):
+        with translation.override(language):
+            stand_ins = action_forms_for(actor=actor, case=case, seen_entry_id=3, blank_stand_ins=True)
+            forms = action_forms_for(actor=actor, case=case, seen_entry_id=3)
+            context = Context({"csrf_token": "t"})
+            written = case_action_forms(context, stand_ins, None, case)
+            assert written == case_action_forms(context, forms, None, case)
+            assert f'action="{reverse("cases:action", args=[case.reference, "reply"])}#action-errors"' in written
 
 
 def test_the_case_page_uses_the_tag(client, city: City) -> None:
