@@ -696,9 +696,6 @@ class QueueFilterForm(forms.Form):
         )
 
 
-# --- saved views and bulk actions on case lists ---------------------------------------------
-
-# The query-string parameters of a case list that a saved view keeps (not the page number).
 class BlankQueueFilter:
     """What a list page asks of a `QueueFilterForm` when the request gives no parameters at all (the
     usual first look at a queue): the kept HTML of its blank fields and the organisation's pickers.
@@ -733,6 +730,9 @@ def queue_filter_form(
     return BlankQueueFilter(actor=actor, group=group, organization_id=organization_id)
 
 
+# --- saved views and bulk actions on case lists ---------------------------------------------
+
+# The query-string parameters of a case list that a saved view keeps (not the page number).
 LIST_PARAMETERS: tuple[str, ...] = ("filter", "sort", *QueueFilterForm.base_fields)
 LIST_DEFAULTS = {"filter": "open", "sort": "last_activity"}
 LIST_VALUE_MAX_CHARS = 200
