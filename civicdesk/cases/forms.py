@@ -616,6 +616,15 @@ def action_forms_for(
     return result
 
 
+def _list_organization(group: ServiceGroup | None, organization_id: int | None) -> int:
+    """The organisation of a list: a group's queue's, or the one given for all its contacts."""
+    if group is not None:
+        return group.organization_id
+    if organization_id is None:
+        raise ValueError("QueueFilterForm needs a group or an organisation")
+    return organization_id
+
+
 class QueueFilterForm(forms.Form):
     """The filters above a work queue (GET); invalid values are reported, never a 500."""
 
@@ -646,10 +655,7 @@ class QueueFilterForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        if group is not None:
-            organization_id = group.organization_id
-        if organization_id is None:
-            raise ValueError("QueueFilterForm needs a group or an organisation")
+        organization_id = _list_organization(group, organization_id)
         pickers = organization_pickers(organization_id)
         _set_choices(self, "category", lambda: Category.objects.filter(organization_id=organization_id, is_active=True),
                      pickers.filter_categories)
@@ -708,10 +714,7 @@ class BlankQueueFilter:
     is_bound = False
 
     def __init__(self, *, actor: Any, group: ServiceGroup | None = None, organization_id: int | None = None) -> None:
-        if group is not None:
-            organization_id = group.organization_id
-        if organization_id is None:
-            raise ValueError("QueueFilterForm needs a group or an organisation")
+        organization_id = _list_organization(group, organization_id)
         self.actor, self.group, self.organization_id = actor, group, organization_id
         self.group_id = group.pk if group is not None else None
         self.pickers = organization_pickers(organization_id)

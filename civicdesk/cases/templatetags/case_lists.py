@@ -23,11 +23,11 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from django import template
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import dateformat, formats, timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 if TYPE_CHECKING:
     from civicdesk.cases.selectors import CaseRow
@@ -35,8 +35,24 @@ if TYPE_CHECKING:
 register = template.Library()
 
 # References are "YYYY-NNNNNN"; anything else goes through reverse() to be quoted as the URL tag would.
-PLAIN_REFERENCE = re.compile(r"[0-9A-Za-z_-]+")
-REFERENCE_PLACEHOLDER = "0000-000000"
+_PLAIN_REFERENCE = re.compile(r"[0-9A-Za-z_-]+")
+_REFERENCE_PLACEHOLDER = "0000-000000"
+
+
+def url_with_reference(viewname: str, reference: str, *rest: str) -> str:
+    """`{% url viewname reference *rest %}`: the address escaped. For a plain reference it is put into
+    the address kept split around it, per language (i18n_patterns' prefix) and script prefix."""
+    if not _PLAIN_REFERENCE.fullmatch(reference):
+        return escape(reverse(viewname, args=[reference, *rest]))
+    start, end = _split_at_reference(get_language(), get_script_prefix(), viewname, rest)
+    return f"{start}{reference}{end}"
+
+
+@functools.lru_cache(maxsize=256)
+def _split_at_reference(language: str | None, script_prefix: str, viewname: str,
+                        rest: tuple[str, ...]) -> tuple[str, str]:
+    start, end = reverse(viewname, args=[_REFERENCE_PLACEHOLDER, *rest]).split(_REFERENCE_PLACEHOLDER, 1)
+    return escape(start), escape(end)
 
 # What `django.utils.dateformat.DateFormat` writes for the format characters the languages' short
 # date-time formats use (fi "j.n.Y G.i", sv "Y-m-d H:i"); any other character goes to DateFormat.
@@ -90,8 +106,6 @@ def date_formatted(value: dt.datetime, format_string: str) -> str:
 def case_list(cases: Sequence[CaseRow], selectable: bool = False) -> SafeString:
     if not cases:
         return mark_safe(f"\n\n<p>{escape(gettext('No cases.'))}</p>\n")
-    detail_url = reverse("cases:detail", args=[REFERENCE_PLACEHOLDER])
-    url_start, url_end = detail_url.split(REFERENCE_PLACEHOLDER, 1)
     current_tz = timezone.get_current_timezone()
     short_datetime = str(formats.get_format("SHORT_DATETIME_FORMAT"))
     status_labels: dict[str, str] = {}
@@ -119,10 +133,7 @@ def case_list(cases: Sequence[CaseRow], selectable: bool = False) -> SafeString:
                 f'data-bulk-select><label for="select-case-{pk}" class="visually-hidden">{label}</label>'
                 f'<input type="hidden" name="page_case" value="{pk}"></td>'
             )
-        if PLAIN_REFERENCE.fullmatch(case.reference):
-            url = f"{url_start}{case.reference}{url_end}"
-        else:
-            url = escape(reverse("cases:detail", args=[case.reference]))
+        url = url_with_reference("cases:detail", case.reference)
         status = status_labels.get(case.status)
         if status is None:
             status = status_labels[case.status] = escape(case.get_status_display())

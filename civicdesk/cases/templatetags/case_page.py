@@ -16,72 +16,60 @@ all: its hidden `seen` field is written from a pattern kept per form class.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django import template
 from django.template.defaulttags import CsrfTokenNode
-from django.urls import get_script_prefix, reverse
-from django.utils.html import conditional_escape, escape
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
 
 from civicdesk.cases.forms import BlankActionForm
-from civicdesk.cases.templatetags.case_lists import PLAIN_REFERENCE, REFERENCE_PLACEHOLDER
+from civicdesk.cases.templatetags.case_lists import url_with_reference
 
 register = template.Library()
 _CSRF = CsrfTokenNode()
 _MULTIPART = ' enctype="multipart/form-data"'
 
 
+@dataclass(frozen=True)
+class _BlankPattern:
+    """What a blank form of one class writes besides its visible fields: its hidden fields split around
+    the `seen` number (None when they are not just that), and whether it takes files."""
+
+    hidden: tuple[str, str] | None
+    multipart: bool
+
+
 # A blank form's hidden fields are its `seen` number and nothing of the case or the actor: written
 # once per form class with this number, then split around it.
 _SEEN_STAND_IN = 987_654_321_987
-_HIDDEN: dict[type, tuple[str, str] | None] = {}
-_MULTIPART_CLASSES: dict[type, bool] = {}
+_BLANK_PATTERNS: dict[type, _BlankPattern] = {}
 
 
-_ACTION_URLS: dict[tuple[str | None, str, str], tuple[str, str]] = {}
-
-
-def _action_url(reference: str, name: str) -> str:
-    """`reverse("cases:action", args=[reference, name])`, escaped, from the action's address kept split
-    around the reference."""
-    if not PLAIN_REFERENCE.fullmatch(reference):
-        return conditional_escape(reverse("cases:action", args=[reference, name]))
-    key = (get_language(), get_script_prefix(), name)  # addresses carry the language's prefix
-    split = _ACTION_URLS.get(key)
-    if split is None:
-        start, end = reverse("cases:action", args=[REFERENCE_PLACEHOLDER, name]).split(REFERENCE_PLACEHOLDER, 1)
-        split = _ACTION_URLS[key] = (conditional_escape(start), conditional_escape(end))
-    return f"{split[0]}{reference}{split[1]}"
+def _blank_pattern(blank: BlankActionForm) -> _BlankPattern:
+    pattern = _BLANK_PATTERNS.get(blank.form_class)
+    if pattern is None:
+        form = blank.form(seen_entry_id=_SEEN_STAND_IN)
+        pieces = "".join(str(field) for field in form.hidden_fields()).split(str(_SEEN_STAND_IN))
+        pattern = _BLANK_PATTERNS[blank.form_class] = _BlankPattern(
+            hidden=(pieces[0], pieces[1]) if len(pieces) == 2 else None, multipart=form.is_multipart())
+    return pattern
 
 
 def _blank_form_html(blank: BlankActionForm, csrf: str, case: Any) -> str:
-    """What the loop below writes for the blank form `blank` stands for, without building it when its
-    hidden fields' pattern and its visible fields' HTML are kept."""
-    form_class = blank.form_class
-    if form_class not in _HIDDEN:
-        written = "".join(str(field) for field in blank.form(seen_entry_id=_SEEN_STAND_IN).hidden_fields())
-        pieces = written.split(str(_SEEN_STAND_IN))
-        _HIDDEN[form_class] = (pieces[0], pieces[1]) if len(pieces) == 2 else None
-    hidden = _HIDDEN[form_class]
-    if hidden is None or blank.seen_entry_id is None:
+    """What `_form_html` writes for the blank form `blank` stands for, without building it once its
+    class's pattern and its visible fields' HTML are kept."""
+    pattern = _blank_pattern(blank)
+    if pattern.hidden is None or blank.seen_entry_id is None:
         return _form_html(blank.form(), None, csrf, case)
-    multipart = _MULTIPART_CLASSES.get(form_class)
-    if multipart is None:
-        multipart = _MULTIPART_CLASSES[form_class] = blank.form().is_multipart()
-    name = form_class.action_name()
-    title = escape(form_class.title)
-    url = _action_url(case.reference, name)
-    fields = blank.pickers.fragment(("case-action", form_class, name, "id_%s", blank.key),
-                                    lambda: _visible_fields(blank.form()))
-    return (
-        f"\n  <details>\n    <summary>{title}</summary>\n    \n"
-        f'    <form method="post" action="{url}#action-errors"{_MULTIPART if multipart else ""} novalidate>\n'
-        f"      {csrf}\n      {hidden[0]}{blank.seen_entry_id}{hidden[1]}\n      {fields}"
-        f'\n      <button type="submit">{title}</button>\n    </form>\n  </details>\n  '
-    )
+    form_class, name = blank.form_class, blank.form_class.action_name()
+    fields = _kept_fields(blank.pickers, form_class, blank.key, prefix=name, auto_id="id_%s",
+                          render=lambda: _visible_fields(blank.form()))
+    hidden = f"{pattern.hidden[0]}{blank.seen_entry_id}{pattern.hidden[1]}"
+    return _details(form_class.title, name, case, opened=False, multipart=pattern.multipart, csrf=csrf,
+                    hidden=hidden, fields=fields)
 
 
 @register.simple_tag(takes_context=True)
@@ -97,27 +85,35 @@ def case_action_forms(context: template.Context, forms: Sequence[Any], failed: A
 
 
 def _form_html(form: Any, failed: Any, csrf: str, case: Any) -> str:
-    title = escape(form.title)
-    # The fragment brings the reader straight to the error summary when the form comes back.
-    url = conditional_escape(reverse("cases:action", args=[case.reference, form.action_name()]))
-    parts = [
-        f"\n  <details{' open' if form is failed else ''}>\n    <summary>{title}</summary>\n    \n"
-        f'    <form method="post" action="{url}#action-errors"'
-        f"{_MULTIPART if form.is_multipart() else ''} novalidate>\n"
-        f"      {csrf}\n      "
-    ]
-    parts.extend(str(field) for field in form.hidden_fields())
-    parts.append("\n      ")
     key = form.blank_fields_key()
     if key is None:
-        parts.append(_visible_fields(form))
+        fields = _visible_fields(form)
     else:
         # The same for every case of the organisation (or of a group): kept with its pickers.
-        parts.append(form.pickers.fragment(
-            ("case-action", type(form), form.prefix, form.auto_id, key), lambda form=form: _visible_fields(form)
-        ))
-    parts.append(f'\n      <button type="submit">{title}</button>\n    </form>\n  </details>\n  ')
-    return "".join(parts)
+        fields = _kept_fields(form.pickers, type(form), key, prefix=form.prefix, auto_id=form.auto_id,
+                              render=lambda: _visible_fields(form))
+    return _details(form.title, form.action_name(), case, opened=form is failed, multipart=form.is_multipart(),
+                    csrf=csrf, hidden="".join(str(field) for field in form.hidden_fields()), fields=fields)
+
+
+def _kept_fields(pickers: Any, form_class: type, key: Hashable, *, prefix: str | None, auto_id: Any,
+                 render: Callable[[], str]) -> str:
+    """A blank form's visible fields, kept with the organisation's pickers under its `blank_key`."""
+    return pickers.fragment(("case-action", form_class, prefix, auto_id, key), render)
+
+
+def _details(title: Any, action: str, case: Any, *, opened: bool, multipart: bool, csrf: str, hidden: str,
+             fields: str) -> str:
+    """One action: a `<details>` with its form. The address's fragment brings the reader straight to the
+    error summary when the form comes back."""
+    title = escape(title)
+    url = url_with_reference("cases:action", case.reference, action)
+    return (
+        f"\n  <details{' open' if opened else ''}>\n    <summary>{title}</summary>\n    \n"
+        f'    <form method="post" action="{url}#action-errors"{_MULTIPART if multipart else ""} novalidate>\n'
+        f"      {csrf}\n      {hidden}\n      {fields}"
+        f'\n      <button type="submit">{title}</button>\n    </form>\n  </details>\n  '
+    )
 
 
 def _visible_fields(form: Any) -> str:

@@ -15,7 +15,7 @@ current address are put in per request. Every value from outside is escaped as t
 
 from __future__ import annotations
 
-import threading
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,21 +50,9 @@ class _Words:
     log_out: str
 
 
-_WORDS: dict[tuple[str | None, str], _Words] = {}
-_LOCK = threading.Lock()
-
-
-def _words(language: str | None) -> _Words:
-    key = (language, get_script_prefix())
-    words = _WORDS.get(key)
-    if words is None:
-        words = _build_words(language)
-        with _LOCK:
-            _WORDS[key] = words
-    return words
-
-
-def _build_words(language: str | None) -> _Words:
+@functools.lru_cache(maxsize=64)
+def _words(language: str | None, script_prefix: str) -> _Words:
+    """The words for `language`, the active one (and the addresses under `script_prefix`)."""
     def url(name: str) -> str:
         return conditional_escape(reverse(name))
 
@@ -102,7 +90,7 @@ def _build_words(language: str | None) -> _Words:
 @register.simple_tag(takes_context=True)
 def site_controls(context: template.Context) -> SafeString:
     """The header's controls, in the current language."""
-    words = _words(get_language())
+    words = _words(get_language(), get_script_prefix())
     user: Any = context.get("user")
     signed_in = bool(user is not None and user.is_authenticated)
     csrf = _CSRF.render(context)
